@@ -138,7 +138,11 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}.{}", self.env, self.module, self.kind, self.name)
+        write!(
+            f,
+            "{}.{}.{}.{}",
+            self.env, self.module, self.kind, self.name
+        )
     }
 }
 
@@ -169,7 +173,12 @@ impl FromStr for Address {
         };
         let module = parse_module(module)?;
         let kind = Kind::from_str(kind).map_err(|_| AddressError::Kind(kind.to_owned()))?;
-        Ok(Address::new(Ident::new(env)?, module, kind, Ident::new(name)?))
+        Ok(Address::new(
+            Ident::new(env)?,
+            module,
+            kind,
+            Ident::new(name)?,
+        ))
     }
 }
 

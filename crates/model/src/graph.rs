@@ -71,7 +71,9 @@ impl Graph {
 
     /// Resources of one environment, in address order.
     pub fn in_env<'a>(&'a self, env: &'a Ident) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources.values().filter(move |r| &r.address.env == env)
+        self.resources
+            .values()
+            .filter(move |r| &r.address.env == env)
     }
 
     /// Resources that depend on `address`, in address order.
