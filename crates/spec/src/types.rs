@@ -109,6 +109,15 @@ pub enum Runtime {
 }
 
 impl Runtime {
+    /// The name used in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Eks => "eks",
+            Runtime::EcsFargate => "ecs-fargate",
+            Runtime::Openshift => "openshift",
+        }
+    }
+
     /// Whether services run on Kubernetes.
     pub fn is_kubernetes(self) -> bool {
         matches!(self, Runtime::Eks | Runtime::Openshift)

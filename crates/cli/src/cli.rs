@@ -1,0 +1,107 @@
+//! The command line, defined once: help, shell completions and the man page
+//! are all generated from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Strata: one short spec of an application, all six layers of its stack.
+///
+/// Exit codes: 0 success; 1 the spec has errors; 2 usage, input or output
+/// error; 3 internal error (a bug in Strata).
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a spec and report every problem at once.
+    Validate {
+        /// Spec file, or a directory holding `strata.yaml`.
+        #[arg(default_value = "strata.yaml")]
+        spec: PathBuf,
+        /// How to print diagnostics.
+        #[arg(long, short, value_enum, default_value_t = DiagFormat::Human)]
+        output: DiagFormat,
+    },
+    /// Plan the resource graph of every environment, across all six layers.
+    Plan {
+        /// Spec file, or a directory holding `strata.yaml`.
+        #[arg(default_value = "strata.yaml")]
+        spec: PathBuf,
+        /// Only this environment.
+        #[arg(long, short)]
+        env: Option<String>,
+        /// Text for people, JSON for tools (see docs/plan-json.md).
+        #[arg(long, short, value_enum, default_value_t = PlanFormat::Text)]
+        output: PlanFormat,
+    },
+    /// Print the resource graph with its dependencies.
+    Graph {
+        /// Spec file, or a directory holding `strata.yaml`.
+        #[arg(default_value = "strata.yaml")]
+        spec: PathBuf,
+        /// Only this environment.
+        #[arg(long, short)]
+        env: Option<String>,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of the spec.
+    Schema,
+    /// Write a commented starter spec, or one mapped from a Compose file.
+    Init {
+        /// Map this docker-compose file into the spec.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// Application name (default: the current directory's name).
+        #[arg(long)]
+        app: Option<String>,
+        /// Where to write the spec; `-` for standard output.
+        #[arg(long, short, default_value = "strata.yaml")]
+        output: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Diagnostic formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagFormat {
+    /// The offending text underlined, with a hint.
+    Human,
+    /// One line per problem: `file:line:col: severity[code]: message`.
+    Short,
+    /// A JSON array of diagnostics.
+    Json,
+}
+
+/// Plan formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Per environment and layer: counts and key resources.
+    Text,
+    /// The documented JSON contract.
+    Json,
+}
+
+/// Graph formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+}

@@ -1,0 +1,942 @@
+//! Pass 6: observability. An encrypted SNS topic for alerts and its routes;
+//! CloudWatch alarms per service and store; SLOs as multi-window burn-rate
+//! rules; collectors (Fluent Bit, Prometheus, OpenTelemetry) on Kubernetes;
+//! Grafana dashboards in four folders — performance, business, security,
+//! development — placed in the management environment when monitoring is apart.
+
+use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
+use strata_spec::resolve::{self, Region};
+use strata_spec::{
+    Dashboards, Engine, LogsBackend, MetricsBackend, MonitoringPlacement, Receiver, TracesBackend,
+};
+
+use crate::builder::{Cx, list, map, r};
+use crate::data::Stores;
+use crate::keys::Keys;
+use crate::network::Net;
+use crate::workloads::{Workloads, application, application_res, irsa};
+
+/// Folders every Grafana installation gets, per the reference architecture's
+/// hierarchy of metrics.
+pub const FOLDERS: [&str; 4] = ["performance", "business", "security", "development"];
+
+/// Burn-rate windows (long, short, factor) for a 30-day objective, as in the
+/// multi-window, multi-burn-rate alerting practice.
+pub const BURN_WINDOWS: [(&str, &str, f64, &str); 4] = [
+    ("1h", "5m", 14.4, "critical"),
+    ("6h", "30m", 6.0, "critical"),
+    ("1d", "2h", 3.0, "warning"),
+    ("3d", "6h", 1.0, "warning"),
+];
+
+fn monitoring_apart(cx: &Cx) -> bool {
+    cx.spec.observability.placement != MonitoringPlacement::SameCluster
+        && cx.spec.observability.monitoring_environment.is_some()
+}
+
+fn topic(cx: &mut Cx, m: &Module, keys: &Keys) -> Address {
+    let t = cx.put(
+        cx.res(
+            m,
+            Kind::AwsSnsTopic,
+            "alerts",
+            Layer::Observability,
+            &["observability", "alerts"],
+        )
+        .with("name", cx.name("alerts"))
+        .with("kms_master_key_id", r(&keys.data, "arn")),
+    );
+    for (i, route) in cx.spec.observability.alerts.clone().iter().enumerate() {
+        if route.to == Receiver::Email {
+            let idx = i.to_string();
+            cx.put(
+                cx.res(
+                    m,
+                    Kind::AwsSnsTopicSubscription,
+                    &format!("alert_{i}"),
+                    Layer::Observability,
+                    &["observability", "alerts", &idx],
+                )
+                .with("topic_arn", r(&t, "arn"))
+                .with("protocol", "email")
+                .with("endpoint", route.target.clone()),
+            );
+        }
+    }
+    t
+}
+
+fn alarm(
+    cx: &mut Cx,
+    m: &Module,
+    name: &str,
+    src: &[&str],
+    topic: &Address,
+    metric: (&str, &str, &str),
+    threshold: f64,
+    dims: Value,
+    comparison: &str,
+) -> Address {
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsCloudwatchMetricAlarm,
+            name,
+            Layer::Observability,
+            src,
+        )
+        .with("alarm_name", cx.name(name))
+        .with("namespace", metric.0)
+        .with("metric_name", metric.1)
+        .with("statistic", metric.2)
+        .with("period", 60u32)
+        .with("evaluation_periods", 5u32)
+        .with("datapoints_to_alarm", 3u32)
+        .with("threshold", threshold)
+        .with("comparison_operator", comparison)
+        .with("treat_missing_data", "notBreaching")
+        .with("dimensions", dims)
+        .with("alarm_actions", list([r(topic, "arn")]))
+        .with("ok_actions", list([r(topic, "arn")])),
+    )
+}
+
+pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads, stores: &Stores) {
+    let _ = net;
+    let m = cx.module(ModuleKind::Observability, region);
+    let topic = topic(cx, &m, keys);
+    let kube = cx.env.runtime.is_kubernetes();
+    let metrics = resolve::metrics_backend(cx.spec, cx.env.runtime);
+
+    // Per service: alarms on ECS, burn-rate rules on Prometheus.
+    for (name, svc) in wl.services.iter() {
+        let Some(s) = resolve::service(cx.spec, &cx.env.name, name) else {
+            continue;
+        };
+        let src_owned = ["services".to_owned(), name.clone()];
+        let src: Vec<&str> = src_owned.iter().map(String::as_str).collect();
+        if svc.main.kind == Kind::AwsEcsService {
+            let dims = map([
+                (
+                    "ClusterName",
+                    wl.cluster.as_ref().map_or(Value::Null, |c| r(c, "name")),
+                ),
+                ("ServiceName", r(&svc.main, "name")),
+            ]);
+            alarm(
+                cx,
+                &m,
+                &format!("{name}_cpu_high"),
+                &src,
+                &topic,
+                ("AWS/ECS", "CPUUtilization", "Average"),
+                85.0,
+                dims,
+                "GreaterThanThreshold",
+            );
+            if let (Some(tg), Some(alb)) = (svc.target_groups.first(), &wl.alb) {
+                let dims = map([
+                    ("LoadBalancer", r(alb, "arn_suffix")),
+                    ("TargetGroup", r(tg, "arn_suffix")),
+                ]);
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_5xx"),
+                    &src,
+                    &topic,
+                    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum"),
+                    10.0,
+                    dims.clone(),
+                    "GreaterThanThreshold",
+                );
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_unhealthy"),
+                    &src,
+                    &topic,
+                    ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum"),
+                    0.0,
+                    dims,
+                    "GreaterThanThreshold",
+                );
+            }
+        }
+        if metrics == MetricsBackend::Prometheus && kube {
+            let slo = s.slo.clone().unwrap_or_default();
+            let ns = wl
+                .namespace
+                .as_ref()
+                .map_or(cx.spec.app.clone(), |n| n.1.clone());
+            let budget = (100.0 - slo.availability) / 100.0;
+            let mut rules = Vec::new();
+            for (long, short, factor, severity) in BURN_WINDOWS {
+                rules.push(map([
+                    ("alert", format!("{}ErrorBudgetBurn", camel(name)).into()),
+                    ("expr", format!(
+                        "(sum(rate(http_requests_total{{service=\"{name}\",code=~\"5..\"}}[{long}])) / sum(rate(http_requests_total{{service=\"{name}\"}}[{long}])) > {f} * {budget}) and (sum(rate(http_requests_total{{service=\"{name}\",code=~\"5..\"}}[{short}])) / sum(rate(http_requests_total{{service=\"{name}\"}}[{short}])) > {f} * {budget})",
+                        f = factor
+                    ).into()),
+                    ("for", "2m".into()),
+                    ("labels", map([("severity", severity.into()), ("service", name.clone().into()), ("window", long.into())])),
+                    ("annotations", map([
+                        ("summary", format!("{name} is burning its {}% error budget {factor}x too fast", slo.availability).into()),
+                        ("runbook", format!("Check recent deploys of {name} and roll back if the burn started with one.").into()),
+                    ])),
+                ]));
+            }
+            if let Some(ms) = slo.latency_ms {
+                rules.push(map([
+                    ("alert", format!("{}LatencySlo", camel(name)).into()),
+                    ("expr", format!("histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{service=\"{name}\"}}[5m]))) > {}", f64::from(ms) / 1000.0).into()),
+                    ("for", "10m".into()),
+                    ("labels", map([("severity", "warning".into()), ("service", name.clone().into())])),
+                    ("annotations", map([("summary", format!("{name} p99 latency is above {ms} ms").into())])),
+                ]));
+            }
+            cx.put(
+                cx.res(
+                    &m,
+                    Kind::PrometheusRule,
+                    &format!("{name}_slo"),
+                    Layer::Observability,
+                    &src,
+                )
+                .with("name", format!("{}-slo", name))
+                .with("namespace", ns)
+                .with("labels", map([("release", "kube-prometheus-stack".into())]))
+                .with(
+                    "spec",
+                    map([(
+                        "groups",
+                        list([map([
+                            ("name", format!("{name}-slo").into()),
+                            ("rules", Value::List(rules)),
+                        ])]),
+                    )]),
+                )
+                .with("objective", slo.availability)
+                .with("window_days", slo.window_days),
+            );
+        }
+    }
+    for (name, store) in &stores.stores {
+        let src = ["data", name.as_str()];
+        match store.engine {
+            e if e.is_aurora() => {
+                let dims = map([("DBClusterIdentifier", r(&store.main, "cluster_identifier"))]);
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_cpu_high"),
+                    &src,
+                    &topic,
+                    ("AWS/RDS", "CPUUtilization", "Average"),
+                    80.0,
+                    dims.clone(),
+                    "GreaterThanThreshold",
+                );
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_freeable_memory_low"),
+                    &src,
+                    &topic,
+                    ("AWS/RDS", "FreeableMemory", "Minimum"),
+                    268_435_456.0,
+                    dims,
+                    "LessThanThreshold",
+                );
+            }
+            e if e.is_database() => {
+                let dims = map([("DBInstanceIdentifier", r(&store.main, "identifier"))]);
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_cpu_high"),
+                    &src,
+                    &topic,
+                    ("AWS/RDS", "CPUUtilization", "Average"),
+                    80.0,
+                    dims.clone(),
+                    "GreaterThanThreshold",
+                );
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_storage_low"),
+                    &src,
+                    &topic,
+                    ("AWS/RDS", "FreeStorageSpace", "Minimum"),
+                    5_368_709_120.0,
+                    dims,
+                    "LessThanThreshold",
+                );
+            }
+            Engine::Sqs => {
+                let dims = map([("QueueName", r(&store.main, "name"))]);
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_oldest_message"),
+                    &src,
+                    &topic,
+                    ("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"),
+                    900.0,
+                    dims,
+                    "GreaterThanThreshold",
+                );
+            }
+            Engine::Redis => {
+                let dims = map([("ReplicationGroupId", r(&store.main, "id"))]);
+                alarm(
+                    cx,
+                    &m,
+                    &format!("{name}_memory_high"),
+                    &src,
+                    &topic,
+                    (
+                        "AWS/ElastiCache",
+                        "DatabaseMemoryUsagePercentage",
+                        "Maximum",
+                    ),
+                    80.0,
+                    dims,
+                    "GreaterThanThreshold",
+                );
+            }
+            _ => {}
+        }
+    }
+
+    // Collectors.
+    let apart = monitoring_apart(cx);
+    let owns_cluster = wl.cluster.as_ref().is_some_and(|c| c.env == cx.env_id);
+    if kube && owns_cluster {
+        if let Some(oidc) = wl.oidc.clone() {
+            logs_collector(cx, region, &m, keys, &oidc);
+            traces_collector(cx, &m, &oidc);
+        }
+        if metrics == MetricsBackend::Prometheus {
+            let mut values = vec![
+                ("grafana", map([("enabled", (!apart).into())])),
+                ("alertmanager", map([("enabled", (!apart).into())])),
+            ];
+            let mut deps = Vec::new();
+            if apart {
+                let mgmt = cx
+                    .spec
+                    .observability
+                    .monitoring_environment
+                    .clone()
+                    .unwrap_or_default();
+                let mgmt_app = cx.addr_in(
+                    &mgmt,
+                    &Module::primary(ModuleKind::Observability),
+                    Kind::Application,
+                    "kube_prometheus_stack",
+                );
+                deps.push(mgmt_app);
+                values.push((
+                    "prometheus",
+                    map([(
+                        "prometheusSpec",
+                        map([
+                            ("agentMode", true.into()),
+                            (
+                                "externalLabels",
+                                map([
+                                    ("environment", cx.env.name.clone().into()),
+                                    ("region", region.name.clone().into()),
+                                ]),
+                            ),
+                            (
+                                "remoteWrite",
+                                list([map([(
+                                    "url",
+                                    format!(
+                                        "https://prometheus.{mgmt}.{}.internal/api/v1/write",
+                                        cx.spec.app
+                                    )
+                                    .into(),
+                                )])]),
+                            ),
+                        ]),
+                    )]),
+                ));
+            } else {
+                values.push((
+                    "prometheus",
+                    map([(
+                        "prometheusSpec",
+                        map([
+                            ("retention", "15d".into()),
+                            ("ruleSelectorNilUsesHelmValues", false.into()),
+                            ("serviceMonitorSelectorNilUsesHelmValues", false.into()),
+                        ]),
+                    )]),
+                ));
+            }
+            let v = Value::Map(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            let mut res = application_res(
+                cx,
+                &m,
+                "kube-prometheus-stack",
+                "monitoring",
+                Layer::Observability,
+                &["observability"],
+                v,
+            );
+            for d in &deps {
+                res = res.after(d);
+            }
+            cx.put(res);
+        }
+    }
+    if metrics == MetricsBackend::Prometheus && !kube && !apart {
+        cx.put(
+            cx.res(
+                &m,
+                Kind::AwsPrometheusWorkspace,
+                "main",
+                Layer::Observability,
+                &["observability", "metrics"],
+            )
+            .with("alias", cx.name("metrics"))
+            .with("kms_key_arn", r(&keys.data, "arn")),
+        );
+    }
+    if cx.spec.observability.traces == TracesBackend::Xray && region.primary {
+        cx.put(
+            cx.res(
+                &m,
+                Kind::AwsXrayGroup,
+                "app",
+                Layer::Observability,
+                &["observability", "traces"],
+            )
+            .with("group_name", cx.name("app"))
+            .with(
+                "filter_expression",
+                format!("annotation.app = \"{}\"", cx.spec.app),
+            )
+            .with(
+                "insights_configuration",
+                map([
+                    ("insights_enabled", true.into()),
+                    ("notifications_enabled", true.into()),
+                ]),
+            ),
+        );
+    }
+    if !apart && region.primary {
+        log_store(cx, &m, keys, net);
+        dashboards(cx, &m, &topic, wl);
+    }
+}
+
+fn camel(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &Address) {
+    let src = ["observability", "logs"];
+    let lg = cx.put(
+        cx.res(
+            m,
+            Kind::AwsCloudwatchLogGroup,
+            "containers",
+            Layer::Observability,
+            &src,
+        )
+        .with(
+            "name",
+            format!("/strata/{}/{}/containers", cx.spec.app, cx.env.name),
+        )
+        .with(
+            "retention_in_days",
+            cx.spec.observability.log_retention_days,
+        )
+        .with("kms_key_id", r(&keys.logs, "arn")),
+    );
+    let role = irsa(cx, m, oidc, "fluent_bit", "logging", "fluent-bit", &src);
+    let p = cx.put(
+        cx.res(
+            m,
+            Kind::AwsIamPolicy,
+            "fluent_bit",
+            Layer::Observability,
+            &src,
+        )
+        .with("name", cx.name("fluent-bit"))
+        .with(
+            "policy",
+            crate::builder::policy(vec![crate::builder::allow(
+                "ShipLogs",
+                &[
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                vec![r(&lg, "arn")],
+            )]),
+        ),
+    );
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsIamRolePolicyAttachment,
+            "irsa_fluent_bit",
+            Layer::Observability,
+            &src,
+        )
+        .with("role", r(&role, "name"))
+        .with("policy_arn", r(&p, "arn")),
+    );
+    let output = match cx.spec.observability.logs {
+        LogsBackend::Cloudwatch => map([
+            ("name", "cloudwatch_logs".into()),
+            ("match", "kube.*".into()),
+            ("region", region.name.clone().into()),
+            ("log_group_name", r(&lg, "name")),
+            ("log_stream_prefix", "pod-".into()),
+        ]),
+        LogsBackend::Opensearch => map([
+            ("name", "opensearch".into()),
+            ("match", "kube.*".into()),
+            ("aws_auth", "On".into()),
+            ("aws_region", region.name.clone().into()),
+            ("tls", "On".into()),
+            ("index", format!("{}-{}", cx.spec.app, cx.env.name).into()),
+        ]),
+    };
+    application(
+        cx,
+        m,
+        "fluent-bit",
+        "logging",
+        Layer::Observability,
+        &src,
+        map([
+            (
+                "serviceAccount",
+                map([
+                    ("name", "fluent-bit".into()),
+                    (
+                        "annotations",
+                        map([("eks.amazonaws.com/role-arn", r(&role, "arn"))]),
+                    ),
+                ]),
+            ),
+            ("strataOutput", output),
+        ]),
+    );
+}
+
+fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
+    let src = ["observability", "traces"];
+    match cx.spec.observability.traces {
+        TracesBackend::Xray => {
+            let role = irsa(
+                cx,
+                m,
+                oidc,
+                "otel_collector",
+                "observability",
+                "opentelemetry-collector",
+                &src,
+            );
+            cx.put(
+                cx.res(
+                    m,
+                    Kind::AwsIamRolePolicyAttachment,
+                    "irsa_otel_collector",
+                    Layer::Observability,
+                    &src,
+                )
+                .with("role", r(&role, "name"))
+                .with(
+                    "policy_arn",
+                    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+                ),
+            );
+            application(
+                cx,
+                m,
+                "opentelemetry-collector",
+                "observability",
+                Layer::Observability,
+                &src,
+                map([
+                    ("mode", "deployment".into()),
+                    (
+                        "serviceAccount",
+                        map([
+                            ("name", "opentelemetry-collector".into()),
+                            (
+                                "annotations",
+                                map([("eks.amazonaws.com/role-arn", r(&role, "arn"))]),
+                            ),
+                        ]),
+                    ),
+                    ("strataExporter", "awsxray".into()),
+                ]),
+            );
+        }
+        TracesBackend::Jaeger => {
+            application(
+                cx,
+                m,
+                "opentelemetry-collector",
+                "observability",
+                Layer::Observability,
+                &src,
+                map([
+                    ("mode", "deployment".into()),
+                    ("strataExporter", "otlp/jaeger".into()),
+                ]),
+            );
+            if !monitoring_apart(cx) {
+                application(
+                    cx,
+                    m,
+                    "jaeger",
+                    "observability",
+                    Layer::Observability,
+                    &src,
+                    map([("storage", map([("type", "memory".into())]))]),
+                );
+            }
+        }
+    }
+}
+
+fn log_store(cx: &mut Cx, m: &Module, keys: &Keys, net: &Net) {
+    if cx.spec.observability.logs != LogsBackend::Opensearch {
+        return;
+    }
+    let sg = crate::network::sg(
+        cx,
+        &cx.module(ModuleKind::Network, &cx.env.regions[0]),
+        "opensearch",
+        &net.app_vpc,
+        "log search",
+    );
+    let nm = cx.module(ModuleKind::Network, &cx.env.regions[0]);
+    crate::network::ingress(
+        cx,
+        &nm,
+        "opensearch_https",
+        &sg,
+        crate::network::Peer::Cidr(net.app_cidr.to_string()),
+        443,
+        "HTTPS from the VPC",
+    );
+    let zones = net.private.len().clamp(1, 3);
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsOpensearchDomain,
+            "logs",
+            Layer::Observability,
+            &["observability", "logs"],
+        )
+        .with(
+            "domain_name",
+            cx.name("logs").chars().take(28).collect::<String>(),
+        )
+        .with("engine_version", "OpenSearch_2.17")
+        .with(
+            "cluster_config",
+            map([
+                (
+                    "instance_type",
+                    if cx.env.production {
+                        "r6g.large.search"
+                    } else {
+                        "t3.medium.search"
+                    }
+                    .into(),
+                ),
+                ("instance_count", Value::from(zones)),
+                ("zone_awareness_enabled", (zones > 1).into()),
+                ("dedicated_master_enabled", cx.env.production.into()),
+            ]),
+        )
+        .with(
+            "encrypt_at_rest",
+            map([
+                ("enabled", true.into()),
+                ("kms_key_id", r(&keys.logs, "arn")),
+            ]),
+        )
+        .with("node_to_node_encryption", map([("enabled", true.into())]))
+        .with(
+            "domain_endpoint_options",
+            map([
+                ("enforce_https", true.into()),
+                (
+                    "tls_security_policy",
+                    "Policy-Min-TLS-1-2-PFS-2023-10".into(),
+                ),
+            ]),
+        )
+        .with(
+            "advanced_security_options",
+            map([
+                ("enabled", true.into()),
+                ("internal_user_database_enabled", false.into()),
+            ]),
+        )
+        .with(
+            "vpc_options",
+            map([
+                (
+                    "subnet_ids",
+                    list(net.private.iter().take(zones).map(|s| r(s, "id"))),
+                ),
+                ("security_group_ids", list([r(&sg, "id")])),
+            ]),
+        )
+        .with(
+            "ebs_options",
+            map([
+                ("ebs_enabled", true.into()),
+                ("volume_size", 100u32.into()),
+                ("volume_type", "gp3".into()),
+            ]),
+        ),
+    );
+}
+
+fn dashboards(cx: &mut Cx, m: &Module, topic: &Address, wl: &Workloads) {
+    let _ = topic;
+    match cx.spec.observability.dashboards {
+        Dashboards::Grafana => {
+            let mut folders = Vec::new();
+            for f in FOLDERS {
+                folders.push(
+                    cx.put(
+                        cx.res(
+                            m,
+                            Kind::GrafanaFolder,
+                            f,
+                            Layer::Observability,
+                            &["observability", "dashboards"],
+                        )
+                        .with("title", format!("{} / {}", cx.spec.app, f))
+                        .with("uid", format!("{}-{}-{f}", cx.spec.app, cx.env.name)),
+                    ),
+                );
+            }
+            let services: Vec<String> = cx.spec.services.keys().cloned().collect();
+            let board = |cx: &mut Cx,
+                         folder: &Address,
+                         name: &str,
+                         title: String,
+                         panels: Vec<(&str, String)>| {
+                let panels: Vec<Value> = panels
+                    .into_iter()
+                    .map(|(t, q)| map([("title", t.into()), ("expr", q.into())]))
+                    .collect();
+                cx.put(
+                    cx.res(
+                        m,
+                        Kind::GrafanaDashboard,
+                        name,
+                        Layer::Observability,
+                        &["observability", "dashboards"],
+                    )
+                    .with("folder", r(folder, "uid"))
+                    .with("title", title)
+                    .with(
+                        "uid",
+                        format!("{}-{}-{}", cx.spec.app, cx.env.name, name.replace('_', "-"))
+                            .chars()
+                            .take(40)
+                            .collect::<String>(),
+                    )
+                    .with("panels", Value::List(panels)),
+                );
+            };
+            for s in &services {
+                board(
+                    cx,
+                    &folders[0],
+                    &format!("{s}_performance"),
+                    format!("{s}: golden signals"),
+                    vec![
+                        (
+                            "Requests per second",
+                            format!("sum(rate(http_requests_total{{service=\"{s}\"}}[5m]))"),
+                        ),
+                        (
+                            "Error ratio",
+                            format!(
+                                "sum(rate(http_requests_total{{service=\"{s}\",code=~\"5..\"}}[5m])) / sum(rate(http_requests_total{{service=\"{s}\"}}[5m]))"
+                            ),
+                        ),
+                        (
+                            "p99 latency",
+                            format!(
+                                "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{service=\"{s}\"}}[5m])))"
+                            ),
+                        ),
+                        (
+                            "CPU saturation",
+                            format!(
+                                "sum(rate(container_cpu_usage_seconds_total{{container=\"{s}\"}}[5m]))"
+                            ),
+                        ),
+                    ],
+                );
+            }
+            board(cx, &folders[1], "business", format!("{}: business", cx.spec.app), vec![
+                ("Successful requests per minute", "sum(rate(http_requests_total{code=~\"2..\"}[1m])) * 60".to_owned()),
+                ("Availability (30d)", "1 - sum(increase(http_requests_total{code=~\"5..\"}[30d])) / sum(increase(http_requests_total[30d]))".to_owned()),
+            ]);
+            board(
+                cx,
+                &folders[2],
+                "security",
+                format!("{}: security", cx.spec.app),
+                vec![
+                    (
+                        "WAF blocked requests",
+                        "sum(rate(aws_wafv2_blocked_requests_sum[5m]))".to_owned(),
+                    ),
+                    (
+                        "Falco alerts",
+                        "sum by (priority) (rate(falco_events[5m]))".to_owned(),
+                    ),
+                    (
+                        "Denied network flows",
+                        "sum(rate(aws_vpc_flow_rejected_total[5m]))".to_owned(),
+                    ),
+                ],
+            );
+            board(
+                cx,
+                &folders[3],
+                "development",
+                format!("{}: delivery", cx.spec.app),
+                vec![
+                    (
+                        "Deployments per day",
+                        "sum(increase(argocd_app_sync_total[1d]))".to_owned(),
+                    ),
+                    (
+                        "Failed rollouts",
+                        "sum(increase(rollout_info{phase=\"Degraded\"}[1d]))".to_owned(),
+                    ),
+                ],
+            );
+            let _ = wl;
+        }
+        Dashboards::Cloudwatch => {
+            let widgets: Vec<Value> = cx
+                .spec
+                .services
+                .keys()
+                .map(|s| {
+                    map([
+                        ("type", "metric".into()),
+                        ("title", format!("{s}: CPU and errors").into()),
+                    ])
+                })
+                .collect();
+            cx.put(
+                cx.res(
+                    m,
+                    Kind::AwsCloudwatchDashboard,
+                    "app",
+                    Layer::Observability,
+                    &["observability", "dashboards"],
+                )
+                .with("dashboard_name", cx.name("app"))
+                .with("widgets", Value::List(widgets)),
+            );
+        }
+    }
+}
+
+/// The management environment's monitoring stack.
+pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads) {
+    let m = cx.module(ModuleKind::Observability, region);
+    let topic = topic(cx, &m, keys);
+    if !region.primary {
+        return;
+    }
+    if let Some(oidc) = wl.oidc.clone() {
+        logs_collector(cx, region, &m, keys, &oidc);
+    }
+    application(
+        cx,
+        &m,
+        "kube-prometheus-stack",
+        "monitoring",
+        Layer::Observability,
+        &["observability"],
+        map([
+            (
+                "grafana",
+                map([
+                    ("enabled", true.into()),
+                    (
+                        "sidecar",
+                        map([(
+                            "dashboards",
+                            map([
+                                ("enabled", true.into()),
+                                ("folderAnnotation", "grafana_folder".into()),
+                            ]),
+                        )]),
+                    ),
+                ]),
+            ),
+            ("alertmanager", map([("enabled", true.into())])),
+            (
+                "prometheus",
+                map([(
+                    "prometheusSpec",
+                    map([
+                        ("enableRemoteWriteReceiver", true.into()),
+                        ("retention", "30d".into()),
+                    ]),
+                )]),
+            ),
+        ]),
+    );
+    if cx.spec.observability.traces == TracesBackend::Jaeger {
+        application(
+            cx,
+            &m,
+            "jaeger",
+            "observability",
+            Layer::Observability,
+            &["observability", "traces"],
+            map([(
+                "storage",
+                map([(
+                    "type",
+                    if cx.spec.observability.logs == LogsBackend::Opensearch {
+                        "elasticsearch"
+                    } else {
+                        "memory"
+                    }
+                    .into(),
+                )]),
+            )]),
+        );
+    }
+    log_store(cx, &m, keys, net);
+    dashboards(cx, &m, &topic, wl);
+}
