@@ -9,14 +9,14 @@ use crate::{Address, Ident, Resource};
 pub enum GraphError {
     /// Two resources share an address.
     #[error("two resources have the address `{0}`")]
-    Duplicate(Address),
+    Duplicate(Box<Address>),
     /// A resource refers to an address that is not in the graph.
     #[error("`{from}` refers to `{to}`, which is not in the graph")]
     Dangling {
         /// The referring resource.
-        from: Address,
+        from: Box<Address>,
         /// The missing target.
-        to: Address,
+        to: Box<Address>,
     },
     /// The dependencies form a cycle; the addresses are the ones left unordered.
     #[error("dependency cycle among {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
@@ -38,7 +38,7 @@ impl Graph {
     /// Adds a resource; an address can be added once.
     pub fn insert(&mut self, resource: Resource) -> Result<(), GraphError> {
         if self.resources.contains_key(&resource.address) {
-            return Err(GraphError::Duplicate(resource.address));
+            return Err(GraphError::Duplicate(Box::new(resource.address)));
         }
         self.resources.insert(resource.address.clone(), resource);
         Ok(())
@@ -91,8 +91,8 @@ impl Graph {
             for to in r.depends_on() {
                 if !self.resources.contains_key(to) {
                     errors.push(GraphError::Dangling {
-                        from: r.address.clone(),
-                        to: to.clone(),
+                        from: Box::new(r.address.clone()),
+                        to: Box::new(to.clone()),
                     });
                 }
             }
@@ -109,38 +109,46 @@ impl Graph {
     /// are in earlier waves. Each wave is sorted by address. References to
     /// addresses outside the graph are ignored here (see [`Graph::check`]).
     pub fn waves(&self) -> Result<Vec<Vec<Address>>, GraphError> {
-        let mut pending: BTreeMap<&Address, BTreeSet<&Address>> = self
-            .resources
-            .values()
-            .map(|r| {
-                let deps = r
-                    .depends_on()
-                    .into_iter()
-                    .filter(|d| self.resources.contains_key(*d))
-                    .collect();
-                (&r.address, deps)
-            })
-            .collect();
+        // Kahn's algorithm over indices, one layer at a time: O(V + E).
+        let nodes: Vec<&Address> = self.resources.keys().collect();
+        let index: std::collections::HashMap<&Address, usize> =
+            nodes.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+        let mut indegree = vec![0usize; nodes.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (i, r) in self.resources.values().enumerate() {
+            for d in r.depends_on() {
+                if let Some(&j) = index.get(d) {
+                    indegree[i] += 1;
+                    dependents[j].push(i);
+                }
+            }
+        }
+        let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| indegree[i] == 0).collect();
+        let mut done = 0;
         let mut waves = Vec::new();
-        while !pending.is_empty() {
-            let ready: Vec<&Address> = pending
-                .iter()
-                .filter(|(_, deps)| deps.is_empty())
-                .map(|(a, _)| *a)
-                .collect();
-            if ready.is_empty() {
-                return Err(GraphError::Cycle(
-                    pending.keys().map(|a| (*a).clone()).collect(),
-                ));
+        while !ready.is_empty() {
+            let mut next = Vec::new();
+            for &i in &ready {
+                for &k in &dependents[i] {
+                    indegree[k] -= 1;
+                    if indegree[k] == 0 {
+                        next.push(k);
+                    }
+                }
             }
-            for a in &ready {
-                pending.remove(a);
-            }
-            let done: BTreeSet<&Address> = ready.iter().copied().collect();
-            for deps in pending.values_mut() {
-                deps.retain(|d| !done.contains(d));
-            }
-            waves.push(ready.into_iter().cloned().collect());
+            done += ready.len();
+            // Indices follow address order, so sorting them sorts by address.
+            ready.sort_unstable();
+            waves.push(ready.iter().map(|&i| nodes[i].clone()).collect());
+            ready = next;
+        }
+        if done < nodes.len() {
+            return Err(GraphError::Cycle(
+                (0..nodes.len())
+                    .filter(|&i| indegree[i] > 0)
+                    .map(|i| nodes[i].clone())
+                    .collect(),
+            ));
         }
         Ok(waves)
     }
@@ -266,7 +274,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             g.insert(res(Kind::AwsVpc, "main")),
-            Err(GraphError::Duplicate(vpc.clone()))
+            Err(GraphError::Duplicate(Box::new(vpc.clone())))
         );
         let waves = g.waves().unwrap();
         assert_eq!(waves.len(), 2);

@@ -19,8 +19,6 @@ pub struct Store {
     pub engine: Engine,
     /// Main resource: cluster, instance, replication group, queue or bucket.
     pub main: Address,
-    /// Its security group, for stores reached over the network.
-    pub sg: Option<Address>,
     /// Port clients use.
     pub port: Option<u16>,
     /// Secret holding credentials, when the store has one.
@@ -277,7 +275,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 Store {
                     engine: d.engine,
                     main: cluster.clone(),
-                    sg: store_sg,
                     port,
                     secret: Some((cluster, "master_user_secret_arn")),
                 }
@@ -383,7 +380,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 Store {
                     engine: d.engine,
                     main: inst.clone(),
-                    sg: store_sg,
                     port,
                     secret: Some((inst, "master_user_secret_arn")),
                 }
@@ -446,7 +442,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 Store {
                     engine: d.engine,
                     main: rg,
-                    sg: store_sg,
                     port,
                     secret: None,
                 }
@@ -486,7 +481,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 Store {
                     engine: d.engine,
                     main: q,
-                    sg: None,
                     port: None,
                     secret: None,
                 }
@@ -505,7 +499,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 Store {
                     engine: d.engine,
                     main: b,
-                    sg: None,
                     port: None,
                     secret: None,
                 }

@@ -50,7 +50,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) -> Edge {
     }
     let m = cx.module(ModuleKind::Edge, region);
     let pm = cx.module(ModuleKind::Edge, &cx.env.regions[0]);
-    let src = ["edge"];
     let certificate = domain.clone().map(|d| {
         let zone = cx.addr(&pm, Kind::AwsRoute53Zone, "public");
         if region.primary {

@@ -34,7 +34,7 @@ pub fn plan(cx: &mut Cx, region: &Region) -> Keys {
         ("Action", "kms:*".into()),
         ("Resource", "*".into()),
     ]);
-    let mut make = |cx: &mut Cx, name: &str, purpose: &str, extra: Vec<strata_model::Value>| {
+    let make = |cx: &mut Cx, name: &str, purpose: &str, extra: Vec<strata_model::Value>| {
         let mut statements = vec![admin.clone()];
         statements.extend(extra);
         let key = cx.put(

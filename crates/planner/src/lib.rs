@@ -67,8 +67,7 @@ impl Locate for strata_spec::Loaded {
     }
 
     fn exists(&self, path: &[&str]) -> bool {
-        let p: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
-        self.root.as_ref().is_some_and(|r| r.at_path(&p).is_some())
+        strata_spec::Loaded::exists(self, path)
     }
 }
 

@@ -34,8 +34,6 @@ pub struct Net {
     pub compute_sgs: BTreeMap<String, Address>,
     /// Security group of the Kubernetes nodes.
     pub nodes_sg: Option<Address>,
-    /// Transit gateway (hub-spoke).
-    pub tgw: Option<Address>,
 }
 
 fn tiers(role: VpcRole) -> &'static [Tier] {
@@ -695,7 +693,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) -> Net {
         alb_sg,
         compute_sgs,
         nodes_sg,
-        tgw,
     }
 }
 

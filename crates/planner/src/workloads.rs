@@ -44,12 +44,8 @@ pub struct Workloads {
 pub struct Svc {
     /// ECS service, Deployment or Rollout.
     pub main: Address,
-    /// Its log group (ECS) — Kubernetes logs go through Fluent Bit.
-    pub log_group: Option<Address>,
     /// Target groups: `[blue, green]` for blue/green on ECS, else one or none.
     pub target_groups: Vec<Address>,
-    /// Role the service runs as (task role or IRSA role).
-    pub role: Option<Address>,
 }
 
 /// Pinned upstream charts of the cluster add-ons: (name, repo, chart, version).
@@ -971,9 +967,7 @@ fn ecs(
             name.clone(),
             Svc {
                 main: service,
-                log_group: Some(lg),
                 target_groups: groups,
-                role: Some(task_role),
             },
         );
     }
@@ -2336,9 +2330,7 @@ fn kube(
             name.clone(),
             Svc {
                 main,
-                log_group: None,
                 target_groups: tgs.get(name).cloned().unwrap_or_default(),
-                role,
             },
         );
     }

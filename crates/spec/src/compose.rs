@@ -109,7 +109,7 @@ pub fn from_compose(
     bytes: &[u8],
     app: &str,
     schema_url: &str,
-) -> Result<Mapped, Loaded> {
+) -> Result<Mapped, Box<Loaded>> {
     let text = String::from_utf8_lossy(bytes).into_owned();
     let parsed = crate::yaml::parse(&text);
     let source = SourceFile::new(file, text);
@@ -124,17 +124,18 @@ pub fn from_compose(
                     0..0,
                 ));
             }
-            return Err(Loaded {
+            return Err(Box::new(Loaded {
                 source,
                 root,
                 spec: None,
                 diagnostics,
-            });
+                ..Default::default()
+            }));
         }
     };
     let Some(services) = root.get("services").map(|e| &e.value) else {
         let span = root.span.clone();
-        return Err(Loaded {
+        return Err(Box::new(Loaded {
             source,
             root: Some(root),
             spec: None,
@@ -146,7 +147,8 @@ pub fn from_compose(
                 )
                 .with_help("a Compose file lists its containers under `services:`"),
             ],
-        });
+            ..Default::default()
+        }));
     };
     let mut unmapped = Vec::new();
     let mut svc_out = String::new();

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 /// A loaded spec: the source, the typed spec when it could be built, and every
 /// diagnostic.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Loaded {
     /// The source, for rendering diagnostics.
     pub source: SourceFile,
@@ -34,6 +34,43 @@ pub struct Loaded {
     pub spec: Option<Spec>,
     /// Every problem found, in source order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Byte offset of each path's key (or value, for the root and list items),
+    /// keyed by the path's segments joined with `\u{1f}`.
+    index: std::collections::HashMap<String, usize>,
+}
+
+fn build_index(root: Option<&yaml::Node>) -> std::collections::HashMap<String, usize> {
+    let mut index = std::collections::HashMap::new();
+    let Some(root) = root else { return index };
+    let mut stack: Vec<(String, &yaml::Node)> = vec![(String::new(), root)];
+    index.insert(String::new(), root.span.start);
+    while let Some((path, node)) = stack.pop() {
+        let join = |seg: &str| {
+            if path.is_empty() {
+                seg.to_owned()
+            } else {
+                format!("{path}\u{1f}{seg}")
+            }
+        };
+        match &node.value {
+            yaml::NodeValue::Map(entries) => {
+                for e in entries {
+                    let p = join(&e.key);
+                    index.insert(p.clone(), e.key_span.start);
+                    stack.push((p, &e.value));
+                }
+            }
+            yaml::NodeValue::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = join(&i.to_string());
+                    index.insert(p.clone(), item.span.start);
+                    stack.push((p, item));
+                }
+            }
+            _ => {}
+        }
+    }
+    index
 }
 
 impl Loaded {
@@ -54,17 +91,17 @@ impl Loaded {
     /// 1-based line and column of the value at a path of keys, or of its nearest
     /// ancestor present in the source. Used for provenance.
     pub fn locate(&self, path: &[&str]) -> (u32, u32) {
-        let Some(root) = &self.root else {
-            return (1, 1);
-        };
         for n in (0..=path.len()).rev() {
-            let p: Vec<String> = path[..n].iter().map(|s| (*s).to_owned()).collect();
-            if let Some((node, key)) = root.at_path(&p) {
-                let at = key.map_or(node.span.start, |k| k.start);
+            if let Some(&at) = self.index.get(&path[..n].join("\u{1f}")) {
                 return self.source.line_col(at);
             }
         }
         (1, 1)
+    }
+
+    /// Whether the source has a value at a path of keys.
+    pub fn exists(&self, path: &[&str]) -> bool {
+        self.index.contains_key(&path.join("\u{1f}"))
     }
 }
 
@@ -85,6 +122,7 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
             root: None,
             spec: None,
             diagnostics,
+            index: Default::default(),
         };
     }
     let parsed = yaml::parse(&source.text);
@@ -95,6 +133,7 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
             root: None,
             spec: None,
             diagnostics,
+            index: Default::default(),
         };
     };
     if diagnostics.iter().any(|d| d.code == "yaml::syntax") {
@@ -103,6 +142,7 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
             root: Some(root),
             spec: None,
             diagnostics,
+            index: Default::default(),
         };
     }
     diagnostics.extend(tags(&root));
@@ -141,11 +181,13 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
         diagnostics.extend(semantic::check(s, &root));
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    let index = build_index(Some(&root));
     Loaded {
         source,
         root: Some(root),
         spec,
         diagnostics,
+        index,
     }
 }
 

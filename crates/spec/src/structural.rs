@@ -23,6 +23,12 @@ pub fn schema() -> &'static Value {
             .into_root_schema_for::<Spec>();
         let mut v = serde_json::to_value(schema).unwrap_or(Value::Null);
         drop_null_alternatives(&mut v);
+        if let Value::Object(m) = &mut v {
+            m.insert(
+                "$comment".into(),
+                "Generated from the spec types by `strata schema`; do not edit.".into(),
+            );
+        }
         v
     })
 }

@@ -609,7 +609,7 @@ mod tests {
     fn deep_nesting_and_alias_bombs_are_bounded() {
         for deep in [
             format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
-            "a:\n".repeat(1)
+            "a:\n".to_owned()
                 + &(1..200)
                     .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
                     .collect::<String>(),
@@ -628,7 +628,7 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             bomb.push_str(&format!(
                 "a{i}: &a{i} [{}]\n",
-                vec![prev.as_str(); 10].join(", ")
+                [prev.as_str(); 10].join(", ")
             ));
         }
         let p = parse(&bomb);

@@ -1,0 +1,253 @@
+//! The real binary, run in temporary directories: exit codes, outputs, and
+//! the generated files that are committed (schema, man page) kept fresh.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn validate_exit_codes_are_documented_ones() {
+    let root = root();
+    let ok = strata(&["validate", "examples/ecs-fargate-aurora"], &root);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+
+    let bad = strata(
+        &[
+            "validate",
+            "tests/fixtures/bad/38-many-errors.yaml",
+            "--output",
+            "short",
+        ],
+        &root,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let err = text(&bad.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.contains(": error[")).count(),
+        11,
+        "{err}"
+    );
+    assert!(err.contains("tests/fixtures/bad/38-many-errors.yaml:2:1: error[spec::unknown-field]: unknown field `regoin` at the top level"));
+
+    let missing = strata(&["validate", "no/such/spec.yaml"], &root);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot read no/such/spec.yaml"));
+
+    let usage = strata(&["plan", "--output", "xml"], &root);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn human_diagnostics_underline_the_offending_text() {
+    let out = strata(
+        &["validate", "tests/fixtures/bad/09-unknown-top-field.yaml"],
+        &root(),
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("regoin: eu-west-1"), "{err}");
+    assert!(err.contains("did you mean `region`?"), "{err}");
+}
+
+#[test]
+fn json_diagnostics_are_machine_readable() {
+    let out = strata(
+        &[
+            "validate",
+            "tests/fixtures/bad/20-overlapping-cidrs.yaml",
+            "-o",
+            "json",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["code"], "spec::overlapping-cidr");
+    assert_eq!(
+        (v[0]["line"].as_u64(), v[0]["column"].as_u64()),
+        (Some(6), Some(11))
+    );
+}
+
+#[test]
+fn spec_defaults_to_strata_yaml_and_accepts_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = strata(&["validate"], dir.path());
+    assert_eq!(none.status.code(), Some(2));
+    assert!(text(&none.stderr).contains("strata init"));
+    std::fs::copy(
+        root().join("examples/eks-platform/strata.yaml"),
+        dir.path().join("strata.yaml"),
+    )
+    .unwrap();
+    assert_eq!(strata(&["validate"], dir.path()).status.code(), Some(0));
+    assert_eq!(
+        strata(&["validate", "."], dir.path()).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn plan_json_follows_the_contract_and_filters_by_environment() {
+    let out = strata(
+        &[
+            "plan",
+            "examples/ecs-fargate-aurora",
+            "--env",
+            "prod",
+            "-o",
+            "json",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["app"], "shop");
+    let envs = v["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1);
+    assert_eq!(envs[0]["name"], "prod");
+    let r = &envs[0]["resources"][0];
+    for key in [
+        "address",
+        "kind",
+        "layer",
+        "attributes",
+        "depends_on",
+        "source",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+    assert!(r["source"]["line"].as_u64().unwrap() >= 1);
+    let bad = strata(
+        &["plan", "examples/ecs-fargate-aurora", "--env", "qa"],
+        &root(),
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("environments: dev, test, stage, prod"));
+}
+
+#[test]
+fn text_plans_read_well_in_a_pull_request() {
+    for name in [
+        "ecs-fargate-aurora",
+        "three-vpc-eks",
+        "eks-platform",
+        "eks-openshift",
+    ] {
+        let out = strata(&["plan", &format!("examples/{name}")], &root());
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(format!("plan-{name}"), text(&out.stdout));
+    }
+}
+
+#[test]
+fn graph_prints_dot_with_every_edge() {
+    let out = strata(
+        &["graph", "examples/ecs-fargate-aurora", "--env", "dev"],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let dot = text(&out.stdout);
+    assert!(dot.starts_with("digraph \"shop\" {"));
+    assert!(dot.contains("\"dev.network.aws_subnet.data_a\" -> \"dev.network.aws_vpc.main\";"));
+    assert!(!dot.contains("\"prod."));
+}
+
+#[test]
+fn committed_schema_and_man_page_are_fresh() {
+    let root = root();
+    let schema = strata(&["schema"], &root);
+    let committed = std::fs::read_to_string(root.join("schema/strata.schema.json")).unwrap();
+    assert_eq!(
+        text(&schema.stdout),
+        committed,
+        "schema/strata.schema.json is stale: run `strata schema > schema/strata.schema.json`"
+    );
+    let man = strata(&["man"], &root);
+    let committed = std::fs::read_to_string(root.join("docs/man/strata.1")).unwrap();
+    assert_eq!(
+        text(&man.stdout),
+        committed,
+        "docs/man/strata.1 is stale: run `strata man > docs/man/strata.1`"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let c = strata(&["completions", shell], &root);
+        assert_eq!(c.status.code(), Some(0));
+        assert!(text(&c.stdout).contains("validate"));
+    }
+}
+
+#[test]
+fn init_writes_a_valid_spec_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = strata(&["init", "--app", "billing"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let spec = std::fs::read_to_string(dir.path().join("strata.yaml")).unwrap();
+    assert!(spec.starts_with("# yaml-language-server: $schema="));
+    assert!(spec.contains("app: billing"));
+    assert_eq!(strata(&["validate"], dir.path()).status.code(), Some(0));
+    assert_eq!(strata(&["plan"], dir.path()).status.code(), Some(0));
+    let again = strata(&["init"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn init_from_compose_maps_services_and_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  api:\n    build:\n      context: ./api\n    ports: [\"3000:3000\"]\n    environment:\n      - NODE_ENV=production\n      - JWT_SECRET=canary-value-123\n    depends_on: [postgres, redis]\n    deploy: {replicas: 2}\n  worker:\n    image: acme/worker:1.4\n    depends_on: [redis]\n  postgres:\n    image: postgres:16-alpine\n  redis:\n    image: redis:7\n",
+    )
+    .unwrap();
+    let out = strata(
+        &["init", "--from", "docker-compose.yml", "--app", "acme"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not mapped: `deploy` of service `api`"),
+        "{err}"
+    );
+    let spec = std::fs::read_to_string(dir.path().join("strata.yaml")).unwrap();
+    assert!(!spec.contains("canary-value-123"));
+    assert!(spec.contains("engine: aurora-postgresql") && spec.contains("engine: redis"));
+    let v = strata(&["validate"], dir.path());
+    assert_eq!(v.status.code(), Some(0), "{}\n{spec}", text(&v.stderr));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["plan", "examples/three-vpc-eks", "-o", "json"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: the pipe closes while strata is still writing.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
