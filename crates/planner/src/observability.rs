@@ -317,6 +317,9 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
         if let Some(oidc) = wl.oidc.clone() {
             logs_collector(cx, region, &m, keys, &oidc);
             traces_collector(cx, &m, &oidc);
+            if metrics == MetricsBackend::Cloudwatch {
+                cloudwatch_metrics(cx, &m, &oidc, wl);
+            }
         }
         if metrics == MetricsBackend::Prometheus {
             let mut values = vec![
@@ -538,6 +541,97 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
             ),
             ("strataOutput", output),
         ]),
+    );
+}
+
+/// Prometheus-format metrics scraped by the CloudWatch agent into CloudWatch
+/// (Container Insights with Prometheus monitoring), as the three-VPC design
+/// ships them.
+fn cloudwatch_metrics(cx: &mut Cx, m: &Module, oidc: &Address, wl: &Workloads) {
+    let Some(cluster) = wl.cluster.clone() else {
+        return;
+    };
+    let src = ["observability", "metrics"];
+    let role = irsa(
+        cx,
+        m,
+        oidc,
+        "cloudwatch_agent",
+        "amazon-cloudwatch",
+        "cloudwatch-agent",
+        &src,
+    );
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsIamRolePolicyAttachment,
+            "irsa_cloudwatch_agent",
+            Layer::Observability,
+            &src,
+        )
+        .with("role", r(&role, "name"))
+        .with(
+            "policy_arn",
+            "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        ),
+    );
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsEksAddon,
+            "amazon_cloudwatch_observability",
+            Layer::Observability,
+            &src,
+        )
+        .with("cluster_name", r(&cluster, "name"))
+        .with("addon_name", "amazon-cloudwatch-observability")
+        .with("service_account_role_arn", r(&role, "arn"))
+        .with("resolve_conflicts_on_update", "OVERWRITE")
+        .with(
+            "configuration_values",
+            map([
+                ("containerLogs", map([("enabled", false.into())])),
+                (
+                    "agent",
+                    map([(
+                        "config",
+                        map([(
+                            "logs",
+                            map([(
+                                "metrics_collected",
+                                map([
+                                    (
+                                        "kubernetes",
+                                        map([("enhanced_container_insights", true.into())]),
+                                    ),
+                                    (
+                                        "prometheus",
+                                        map([
+                                            ("cluster_name", r(&cluster, "name")),
+                                            (
+                                                "log_group_name",
+                                                format!(
+                                                    "/aws/containerinsights/{}/prometheus",
+                                                    cx.name("main")
+                                                )
+                                                .into(),
+                                            ),
+                                            (
+                                                "emf_processor",
+                                                map([(
+                                                    "metric_namespace",
+                                                    "ContainerInsights/Prometheus".into(),
+                                                )]),
+                                            ),
+                                        ]),
+                                    ),
+                                ]),
+                            )]),
+                        )]),
+                    )]),
+                ),
+            ]),
+        ),
     );
 }
 

@@ -282,20 +282,38 @@ fn three_vpc_eks_is_the_reference_architecture() {
         // EKS with a node group per AZ.
         assert_eq!(primary(Kind::AwsEksCluster).len(), 1);
         assert_eq!(primary(Kind::AwsEksNodeGroup).len(), 3);
-        // Fluent Bit to CloudWatch, Prometheus, Vault, canary.
+        // Fluent Bit, Vault, canary.
         let apps: BTreeSet<&str> = of(&plan, env, Kind::Application)
             .iter()
             .map(|r| s(r, "name"))
             .collect();
         for a in [
             "fluent-bit",
-            "kube-prometheus-stack",
             "vault",
             "argo-rollouts",
             "aws-load-balancer-controller",
         ] {
             assert!(apps.contains(a), "{env} lacks {a}: {apps:?}");
         }
+        // Fluent Bit ships to CloudWatch Logs; Prometheus metrics go to CloudWatch.
+        let fluent = of(&plan, env, Kind::Application)
+            .into_iter()
+            .find(|r| s(r, "name") == "fluent-bit")
+            .unwrap();
+        assert!(
+            serde_json::to_string(fluent.get("spec").unwrap())
+                .unwrap()
+                .contains("cloudwatch_logs")
+        );
+        let addons: BTreeSet<&str> = of(&plan, env, Kind::AwsEksAddon)
+            .iter()
+            .map(|r| s(r, "addon_name"))
+            .collect();
+        assert!(
+            addons.contains("amazon-cloudwatch-observability"),
+            "{addons:?}"
+        );
+        assert!(!apps.contains("kube-prometheus-stack"));
         assert_eq!(of(&plan, env, Kind::Rollout).len(), 2, "one per region");
         // Both regions behind latency records.
         let records: Vec<_> = of(&plan, env, Kind::AwsRoute53Record)

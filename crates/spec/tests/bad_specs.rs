@@ -102,9 +102,12 @@ fn hostile_inputs_are_bounded_in_time_and_memory() {
 #[test]
 fn arbitrary_bytes_never_panic() {
     use proptest::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let cases = AtomicUsize::new(0);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(512));
     runner
         .run(&proptest::collection::vec(any::<u8>(), 0..400), |bytes| {
+            cases.fetch_add(1, Ordering::Relaxed);
             let loaded = load("fuzz.yaml", &bytes);
             for d in &loaded.diagnostics {
                 prop_assert!(d.span.start <= loaded.source.text.len());
