@@ -263,3 +263,57 @@ pub fn trust_service(service: &str) -> Value {
 pub fn az_letter(zone: &str) -> String {
     zone.chars().last().map(String::from).unwrap_or_default()
 }
+
+impl Cx<'_> {
+    /// A CloudWatch log group under `/strata/<app>/<env>/<path>` (or `name` when
+    /// it starts with `/` or `aws-`), kept for the spec's retention and
+    /// encrypted with `key`.
+    pub fn log_group(
+        &mut self,
+        m: &Module,
+        id: &str,
+        name: &str,
+        layer: Layer,
+        src: &[&str],
+        key: &Address,
+    ) -> Address {
+        let full = if name.starts_with('/') || name.starts_with("aws-") {
+            name.to_owned()
+        } else {
+            format!("/strata/{}/{}/{name}", self.spec.app, self.env.name)
+        };
+        let days = self.spec.observability.log_retention_days;
+        self.put(
+            self.res(m, Kind::AwsCloudwatchLogGroup, id, layer, src)
+                .with("name", full)
+                .with("retention_in_days", days)
+                .with("kms_key_id", r(key, "arn")),
+        )
+    }
+}
+
+/// Instance metadata reachable with IMDSv2 tokens only, one hop: pods and
+/// containers on the host cannot reach it.
+pub fn imdsv2_only() -> Value {
+    map([
+        ("http_endpoint", "enabled".into()),
+        ("http_tokens", "required".into()),
+        ("http_put_response_hop_limit", 1u32.into()),
+    ])
+}
+
+/// An encrypted gp3 root volume.
+pub fn encrypted_root(key: &Address, gib: u32) -> Value {
+    list([map([
+        ("device_name", "/dev/xvda".into()),
+        (
+            "ebs",
+            map([
+                ("encrypted", true.into()),
+                ("kms_key_id", r(key, "arn")),
+                ("volume_size", gib.into()),
+                ("volume_type", "gp3".into()),
+            ]),
+        ),
+    ])])
+}

@@ -154,17 +154,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                             "aurora-postgresql16"
                         },
                     )
-                    .with(
-                        "parameter",
-                        list([if mysql {
-                            map([
-                                ("name", "require_secure_transport".into()),
-                                ("value", "ON".into()),
-                            ])
-                        } else {
-                            map([("name", "rds.force_ssl".into()), ("value", "1".into())])
-                        }]),
-                    ),
+                    .with("parameter", tls_only(mysql)),
                 );
                 let version = d.version.clone().unwrap_or_else(|| {
                     if mysql {
@@ -302,17 +292,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                     )
                     .with("name", cx.name(&name))
                     .with("family", if mysql { "mysql8.0" } else { "postgres16" })
-                    .with(
-                        "parameter",
-                        list([if mysql {
-                            map([
-                                ("name", "require_secure_transport".into()),
-                                ("value", "ON".into()),
-                            ])
-                        } else {
-                            map([("name", "rds.force_ssl".into()), ("value", "1".into())])
-                        }]),
-                    ),
+                    .with("parameter", tls_only(mysql)),
                 );
                 let inst = cx.put(
                     cx.res(
@@ -543,6 +523,16 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
         }
     }
     Stores { stores, secrets }
+}
+
+/// The parameter that makes the engine refuse connections without TLS.
+fn tls_only(mysql: bool) -> Value {
+    let (name, value) = if mysql {
+        ("require_secure_transport", "ON")
+    } else {
+        ("rds.force_ssl", "1")
+    };
+    list([map([("name", name.into()), ("value", value.into())])])
 }
 
 /// An identifier for a secret name such as `stripe/api-key`.

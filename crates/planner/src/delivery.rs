@@ -743,23 +743,13 @@ fn codepipeline(
             ),
     );
     let om = cx.module(ModuleKind::Observability, region);
-    let build_logs = cx.put(
-        cx.res(
-            &om,
-            Kind::AwsCloudwatchLogGroup,
-            "codebuild",
-            Layer::Observability,
-            &src,
-        )
-        .with(
-            "name",
-            format!("/strata/{}/{}/codebuild", cx.spec.app, cx.env.name),
-        )
-        .with(
-            "retention_in_days",
-            cx.spec.observability.log_retention_days,
-        )
-        .with("kms_key_id", r(&keys.logs, "arn")),
+    let build_logs = cx.log_group(
+        &om,
+        "codebuild",
+        "codebuild",
+        Layer::Observability,
+        &src,
+        &keys.logs,
     );
     let mut statements = vec![
         allow(

@@ -170,20 +170,13 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) -> Edge {
             .with("visibility_config", visibility(&cx.name("waf"))),
         );
         // WAF log groups must be named aws-waf-logs-*.
-        let lg = cx.put(
-            cx.res(
-                &m,
-                Kind::AwsCloudwatchLogGroup,
-                "waf",
-                Layer::Observability,
-                &["edge", "waf"],
-            )
-            .with("name", format!("aws-waf-logs-{}", cx.name("waf")))
-            .with(
-                "retention_in_days",
-                cx.spec.observability.log_retention_days,
-            )
-            .with("kms_key_id", r(&keys.logs, "arn")),
+        let lg = cx.log_group(
+            &m,
+            "waf",
+            &format!("aws-waf-logs-{}", cx.name("waf")),
+            Layer::Observability,
+            &["edge", "waf"],
+            &keys.logs,
         );
         cx.put(
             cx.res(

@@ -11,7 +11,9 @@ use strata_model::{Address, Kind, Layer, ModuleKind, Value};
 use strata_spec::resolve::{self, Region, Tier, VpcRole};
 use strata_spec::{Expose, NatMode, Runtime, Topology};
 
-use crate::builder::{Cx, allow, az_letter, list, map, policy, r, trust_service};
+use crate::builder::{
+    Cx, allow, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
+};
 use crate::keys::Keys;
 
 /// What later passes need from the network of one region.
@@ -120,26 +122,13 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) -> Net {
             .with("egress", list([])),
         );
         if let Some(flow_role) = &flow_role {
-            let lg = cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsCloudwatchLogGroup,
-                    &format!("flow_{vpc_name}"),
-                    Layer::Network,
-                    &["network", "flow_logs"],
-                )
-                .with(
-                    "name",
-                    format!(
-                        "/strata/{}/{}/flow-logs/{vpc_name}",
-                        cx.spec.app, cx.env.name
-                    ),
-                )
-                .with(
-                    "retention_in_days",
-                    cx.spec.observability.log_retention_days,
-                )
-                .with("kms_key_id", r(&keys.logs, "arn")),
+            let lg = cx.log_group(
+                &m,
+                &format!("flow_{vpc_name}"),
+                &format!("flow-logs/{vpc_name}"),
+                Layer::Network,
+                &["network", "flow_logs"],
+                &keys.logs,
             );
             cx.put(
                 cx.res(
@@ -872,18 +861,7 @@ fn access(
         22,
         "SSH to bastions",
     );
-    let vpn_logs = cx.put(
-        cx.res(m, Kind::AwsCloudwatchLogGroup, "vpn", Layer::Network, &src)
-            .with(
-                "name",
-                format!("/strata/{}/{}/client-vpn", cx.spec.app, cx.env.name),
-            )
-            .with(
-                "retention_in_days",
-                cx.spec.observability.log_retention_days,
-            )
-            .with("kms_key_id", r(&keys.logs, "arn")),
-    );
+    let vpn_logs = cx.log_group(m, "vpn", "client-vpn", Layer::Network, &src, &keys.logs);
     let vpn = cx.put(
         cx.res(
             m,
@@ -1008,29 +986,8 @@ fn access(
                 .with("instance_type", "t3.micro")
                 .with("vpc_security_group_ids", list([r(sg, "id")]))
                 .with("iam_instance_profile", map([("arn", r(&profile, "arn"))]))
-                .with(
-                    "metadata_options",
-                    map([
-                        ("http_endpoint", "enabled".into()),
-                        ("http_tokens", "required".into()),
-                        ("http_put_response_hop_limit", 1u32.into()),
-                    ]),
-                )
-                .with(
-                    "block_device_mappings",
-                    list([map([
-                        ("device_name", "/dev/xvda".into()),
-                        (
-                            "ebs",
-                            map([
-                                ("encrypted", true.into()),
-                                ("kms_key_id", r(&keys.data, "arn")),
-                                ("volume_size", 16u32.into()),
-                                ("volume_type", "gp3".into()),
-                            ]),
-                        ),
-                    ])]),
-                )
+                .with("metadata_options", imdsv2_only())
+                .with("block_device_mappings", encrypted_root(&keys.data, 16))
                 .with("monitoring", map([("enabled", true.into())])),
         )
     };

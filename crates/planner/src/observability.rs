@@ -452,23 +452,13 @@ fn camel(name: &str) -> String {
 
 fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &Address) {
     let src = ["observability", "logs"];
-    let lg = cx.put(
-        cx.res(
-            m,
-            Kind::AwsCloudwatchLogGroup,
-            "containers",
-            Layer::Observability,
-            &src,
-        )
-        .with(
-            "name",
-            format!("/strata/{}/{}/containers", cx.spec.app, cx.env.name),
-        )
-        .with(
-            "retention_in_days",
-            cx.spec.observability.log_retention_days,
-        )
-        .with("kms_key_id", r(&keys.logs, "arn")),
+    let lg = cx.log_group(
+        m,
+        "containers",
+        "containers",
+        Layer::Observability,
+        &src,
+        &keys.logs,
     );
     let role = irsa(cx, m, oidc, "fluent_bit", "logging", "fluent-bit", &src);
     let p = cx.put(

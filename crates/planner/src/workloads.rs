@@ -15,7 +15,9 @@ use strata_spec::{
     Topology, TracesBackend,
 };
 
-use crate::builder::{Cx, allow, az_letter, list, map, policy, r, trust_service};
+use crate::builder::{
+    Cx, allow, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
+};
 use crate::data::{Stores, bucket};
 use crate::delivery::Registries;
 use crate::edge::Edge;
@@ -634,23 +636,13 @@ fn ecs(
         };
         let src_owned = ["services".to_owned(), name.clone()];
         let src: Vec<&str> = src_owned.iter().map(String::as_str).collect();
-        let lg = cx.put(
-            cx.res(
-                &om,
-                Kind::AwsCloudwatchLogGroup,
-                &format!("svc_{name}"),
-                Layer::Observability,
-                &src,
-            )
-            .with(
-                "name",
-                format!("/strata/{}/{}/{name}", cx.spec.app, cx.env.name),
-            )
-            .with(
-                "retention_in_days",
-                cx.spec.observability.log_retention_days,
-            )
-            .with("kms_key_id", r(&keys.logs, "arn")),
+        let lg = cx.log_group(
+            &om,
+            &format!("svc_{name}"),
+            &name,
+            Layer::Observability,
+            &src,
+            &keys.logs,
         );
         let task_role = cx.put(
             cx.res(
@@ -1090,20 +1082,13 @@ pub fn eks_cluster(
     let src = ["runtime"];
     let om = cx.module(ModuleKind::Observability, region);
     let cluster_name = cx.name(name);
-    let lg = cx.put(
-        cx.res(
-            &om,
-            Kind::AwsCloudwatchLogGroup,
-            &format!("eks_{name}"),
-            Layer::Observability,
-            &src,
-        )
-        .with("name", format!("/aws/eks/{cluster_name}/cluster"))
-        .with(
-            "retention_in_days",
-            cx.spec.observability.log_retention_days,
-        )
-        .with("kms_key_id", r(&keys.logs, "arn")),
+    let lg = cx.log_group(
+        &om,
+        &format!("eks_{name}"),
+        &format!("/aws/eks/{cluster_name}/cluster"),
+        Layer::Observability,
+        &src,
+        &keys.logs,
     );
     let role = cx.put(
         cx.res(
@@ -1221,29 +1206,8 @@ pub fn eks_cluster(
             &src,
         )
         .with("name", cx.name(&format!("eks-{name}-nodes")))
-        .with(
-            "metadata_options",
-            map([
-                ("http_endpoint", "enabled".into()),
-                ("http_tokens", "required".into()),
-                ("http_put_response_hop_limit", 1u32.into()),
-            ]),
-        )
-        .with(
-            "block_device_mappings",
-            list([map([
-                ("device_name", "/dev/xvda".into()),
-                (
-                    "ebs",
-                    map([
-                        ("encrypted", true.into()),
-                        ("kms_key_id", r(&keys.data, "arn")),
-                        ("volume_size", 50u32.into()),
-                        ("volume_type", "gp3".into()),
-                    ]),
-                ),
-            ])]),
-        ),
+        .with("metadata_options", imdsv2_only())
+        .with("block_device_mappings", encrypted_root(&keys.data, 50)),
     );
     let instance = if cx.env.production {
         "m6i.large"

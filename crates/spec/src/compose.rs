@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::semantic::looks_secret;
 use crate::yaml::{Node, NodeValue};
 use crate::{Diagnostic, Loaded, SourceFile};
 
@@ -66,23 +67,6 @@ fn scalar(n: &Node) -> Option<String> {
 
 fn yaml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-fn looks_secret(var: &str) -> bool {
-    let v = var.to_ascii_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|w| v.contains(w))
 }
 
 /// The container port of a Compose port entry (`"8080:80"`, `80`, `{target: 80}`).

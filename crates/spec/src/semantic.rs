@@ -68,7 +68,8 @@ fn valid_env_var(n: &str) -> bool {
         && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn looks_secret(var: &str) -> bool {
+/// Whether an environment variable's name says it holds a secret.
+pub(crate) fn looks_secret(var: &str) -> bool {
     let v = var.to_ascii_uppercase();
     [
         "PASSWORD",
