@@ -212,8 +212,7 @@ fn continent(region: &str) -> &'static str {
         "us" | "ca" => "NA",
         "sa" => "SA",
         "eu" | "il" => "EU",
-        "ap" => "AS",
-        "me" => "AS",
+        "ap" | "me" => "AS",
         "af" => "AF",
         _ => "NA",
     }

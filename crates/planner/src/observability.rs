@@ -161,6 +161,9 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
                     dims,
                     "GreaterThanThreshold",
                 );
+                if let Some(slo) = &s.slo {
+                    slo_burn_alarms(cx, &m, name, &src, &topic, alb, tg, slo);
+                }
             }
         }
         if metrics == MetricsBackend::Prometheus && kube {
@@ -169,7 +172,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
                 .namespace
                 .as_ref()
                 .map_or(cx.spec.app.clone(), |n| n.1.clone());
-            let budget = (100.0 - slo.availability) / 100.0;
+            let budget = num((100.0 - slo.availability) / 100.0);
             let mut rules = Vec::new();
             for (long, short, factor, severity) in BURN_WINDOWS {
                 rules.push(map([
@@ -436,6 +439,124 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
     if !apart && region.primary {
         log_store(cx, &m, keys, net);
         dashboards(cx, &m, &topic, wl);
+    }
+}
+
+/// Multi-window burn-rate alarms on the load balancer's error ratio: each
+/// window pair fires when both the long and the short window burn the error
+/// budget faster than the factor allows.
+#[allow(clippy::too_many_arguments)]
+fn slo_burn_alarms(
+    cx: &mut Cx,
+    m: &Module,
+    name: &str,
+    src: &[&str],
+    topic: &Address,
+    alb: &Address,
+    tg: &Address,
+    slo: &strata_spec::Slo,
+) {
+    let budget = (100.0 - slo.availability) / 100.0;
+    let dims = map([
+        ("LoadBalancer", r(alb, "arn_suffix")),
+        ("TargetGroup", r(tg, "arn_suffix")),
+    ]);
+    let metric = |id: &str, metric: &str, period: u32| {
+        map([
+            ("id", id.into()),
+            ("return_data", false.into()),
+            (
+                "metric",
+                map([
+                    ("namespace", "AWS/ApplicationELB".into()),
+                    ("metric_name", metric.into()),
+                    ("stat", "Sum".into()),
+                    ("period", period.into()),
+                    ("dimensions", dims.clone()),
+                ]),
+            ),
+        ])
+    };
+    let seconds = |w: &str| -> u32 {
+        let (n, unit) = w.split_at(w.len() - 1);
+        let n: u32 = n.parse().unwrap_or(1);
+        match unit {
+            "m" => n * 60,
+            "h" => n * 3600,
+            _ => n * 86_400,
+        }
+    };
+    for (long, short, factor, severity) in BURN_WINDOWS.iter().take(2) {
+        let threshold = num(factor * budget);
+        let mut queries = Vec::new();
+        for (tag, w) in [("long", long), ("short", short)] {
+            let period = seconds(w);
+            queries.push(metric(
+                &format!("errors_{tag}"),
+                "HTTPCode_Target_5XX_Count",
+                period,
+            ));
+            queries.push(metric(&format!("requests_{tag}"), "RequestCount", period));
+            queries.push(map([
+                ("id", format!("ratio_{tag}").into()),
+                (
+                    "expression",
+                    format!("errors_{tag} / IF(requests_{tag} > 0, requests_{tag}, 1)").into(),
+                ),
+                ("return_data", false.into()),
+            ]));
+        }
+        queries.push(map([
+            ("id", "burning".into()),
+            (
+                "expression",
+                format!("IF(ratio_long > {threshold} AND ratio_short > {threshold}, 1, 0)").into(),
+            ),
+            (
+                "label",
+                format!(
+                    "{name} burns its {}% budget {factor}x over {long}",
+                    slo.availability
+                )
+                .into(),
+            ),
+            ("return_data", true.into()),
+        ]));
+        let id = format!("{name}_slo_burn_{long}");
+        cx.put(
+            cx.res(
+                m,
+                Kind::AwsCloudwatchMetricAlarm,
+                &id,
+                Layer::Observability,
+                src,
+            )
+            .with("alarm_name", cx.name(&id))
+            .with(
+                "alarm_description",
+                format!(
+                    "{severity}: error budget of {name} ({}% over {} days) burning {factor}x",
+                    slo.availability, slo.window_days
+                ),
+            )
+            .with("comparison_operator", "GreaterThanOrEqualToThreshold")
+            .with("threshold", 1.0)
+            .with("evaluation_periods", 1u32)
+            .with("treat_missing_data", "notBreaching")
+            .with("metric_query", Value::List(queries))
+            .with("alarm_actions", list([r(topic, "arn")])),
+        );
+    }
+}
+
+/// A number as people write it: at most nine decimals, no trailing zeros.
+fn num(x: f64) -> String {
+    let s = format!("{x:.9}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
     }
 }
 

@@ -203,6 +203,17 @@ fn ecs_fargate_aurora_is_the_reference_architecture() {
         assert_eq!(of(&plan, env, Kind::AwsCodedeployDeploymentGroup).len(), 1);
         assert!(of(&plan, env, Kind::AwsCloudwatchLogGroup).len() >= 3);
         assert!(of(&plan, env, Kind::AwsCloudwatchMetricAlarm).len() >= 5);
+        // The SLO becomes multi-window burn-rate alarms on the ALB's error ratio.
+        let burn: Vec<_> = of(&plan, env, Kind::AwsCloudwatchMetricAlarm)
+            .into_iter()
+            .filter(|a| a.address.name.as_str().starts_with("web_slo_burn_"))
+            .collect();
+        assert_eq!(burn.len(), 2);
+        assert!(
+            serde_json::to_string(burn[0].get("metric_query").unwrap())
+                .unwrap()
+                .contains("0.014")
+        );
         let trail = &of(&plan, env, Kind::AwsCloudtrail)[0];
         assert_eq!(trail.get("is_multi_region_trail"), Some(&Value::Bool(true)));
         let roles: BTreeSet<&str> = of(&plan, env, Kind::AwsIamRole)

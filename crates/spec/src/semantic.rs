@@ -752,6 +752,33 @@ fn edge(spec: &Spec, cx: &mut Ctx) {
             .with_help("add `edge: {domain: app.example.com}`; Strata serves public traffic over HTTPS only"),
         );
     }
+    if spec.edge.dns_routing == DnsRouting::Geo {
+        // Each secondary region answers for its continent; two on one
+        // continent would claim the same clients.
+        let continent = |r: &str| match r.split('-').next().unwrap_or("") {
+            "us" | "ca" => "North America",
+            "sa" => "South America",
+            "eu" | "il" => "Europe",
+            "ap" | "me" => "Asia",
+            "af" => "Africa",
+            _ => "elsewhere",
+        };
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (i, r) in spec.additional_regions.iter().enumerate() {
+            let c = continent(r);
+            if let Some(first) = seen.insert(c, r) {
+                let span = cx.span(&["additional_regions", &i.to_string()]);
+                cx.push(
+                    Diagnostic::error(
+                        "spec::geo-routing",
+                        format!("geo routing sends {c} to one region, but both `{first}` and `{r}` are there"),
+                        span,
+                    )
+                    .with_help("use `dns_routing: latency` for several regions on one continent"),
+                );
+            }
+        }
+    }
     if spec.edge.dns_routing != DnsRouting::Simple && spec.additional_regions.is_empty() {
         let span = cx.span(&["edge", "dns_routing"]);
         cx.push(
