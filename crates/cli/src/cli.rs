@@ -53,6 +53,19 @@ pub enum Command {
         #[arg(long, short, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Render the plan as files: architecture diagrams, Prometheus rules and
+    /// their unit tests, and a README of the layout.
+    Render {
+        /// Spec file, or a directory holding `strata.yaml`.
+        #[arg(default_value = "strata.yaml")]
+        spec: PathBuf,
+        /// Directory to write into (created when missing).
+        #[arg(long, short, default_value = "infra")]
+        output: PathBuf,
+        /// Only this environment.
+        #[arg(long, short)]
+        env: Option<String>,
+    },
     /// Print the JSON Schema of the spec.
     Schema,
     /// Write a commented starter spec, or one mapped from a Compose file.

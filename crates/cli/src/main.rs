@@ -100,6 +100,16 @@ fn run(cli: Cli) -> Result<()> {
                 GraphFormat::Dot => out.write_all(render::dot(&plan, only.as_ref()).as_bytes())?,
             }
         }
+        Command::Render { spec, output, env } => {
+            let (_, plan) = plan(&spec)?;
+            let plan = match select_env(&plan, env.as_deref())? {
+                Some(e) => plan.only(&e),
+                None => plan,
+            };
+            let tree = strata_render::render(&plan)?;
+            write_tree(&output, &tree)?;
+            eprintln!("rendered {} files into {}", tree.len(), output.display());
+        }
         Command::Schema => {
             serde_json::to_writer_pretty(&mut out, strata_spec::structural::schema())?;
             writeln!(out)?;
@@ -118,6 +128,48 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Writes the rendered files, then turns every `.dot` into `.svg` with
+/// Graphviz when it is installed.
+fn write_tree(dir: &Path, tree: &strata_render::Tree) -> Result<()> {
+    for (rel, text) in tree {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let dots: Vec<&String> = tree.keys().filter(|p| p.ends_with(".dot")).collect();
+    if dots.is_empty() {
+        return Ok(());
+    }
+    if std::process::Command::new("dot")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "note: Graphviz `dot` is not installed, so no SVG diagrams (apt-get install graphviz)"
+        );
+        return Ok(());
+    }
+    for rel in dots {
+        let src = dir.join(rel);
+        let svg = src.with_extension("svg");
+        let status = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .arg(&src)
+            .arg("-o")
+            .arg(&svg)
+            .status()
+            .with_context(|| format!("cannot run dot on {}", src.display()))?;
+        if !status.success() {
+            bail!("dot failed on {}", src.display());
+        }
+    }
     Ok(())
 }
 

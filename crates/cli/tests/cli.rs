@@ -251,3 +251,46 @@ fn a_closed_pipe_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn render_writes_the_tree_and_never_a_secret_from_the_environment() {
+    let canary = "CANARY-51e0-environment-secret";
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ecs-fargate-aurora", "eks-platform"] {
+        let out_dir = dir.path().join(name);
+        let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["render", &format!("examples/{name}"), "-o"])
+            .arg(&out_dir)
+            .current_dir(root())
+            .env("AWS_SECRET_ACCESS_KEY", canary)
+            .env("AWS_SESSION_TOKEN", canary)
+            .env("GITHUB_TOKEN", canary)
+            .env("STRATA_DB_PASSWORD", canary)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut files = 0;
+        let mut stack = vec![out_dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files += 1;
+                    let body = std::fs::read(&p).unwrap();
+                    assert!(
+                        !String::from_utf8_lossy(&body).contains(canary),
+                        "{} holds the canary",
+                        p.display()
+                    );
+                }
+            }
+        }
+        assert!(
+            out_dir.join("README.md").exists() && out_dir.join("docs/architecture.dot").exists()
+        );
+        assert!(files >= 4, "{name}: {files} files");
+        assert!(!text(&out.stderr).contains(canary));
+    }
+}

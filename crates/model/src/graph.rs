@@ -207,6 +207,26 @@ impl Serialize for Ident {
 }
 
 impl Plan {
+    /// The same plan restricted to one environment. References into other
+    /// environments are kept as they are.
+    pub fn only(&self, env: &Ident) -> Plan {
+        let mut graph = Graph::new();
+        for r in self.graph.in_env(env) {
+            let _ = graph.insert(r.clone());
+        }
+        Plan {
+            app: self.app.clone(),
+            generation: self.generation.clone(),
+            environments: self
+                .environments
+                .iter()
+                .filter(|e| *e == env)
+                .cloned()
+                .collect(),
+            graph,
+        }
+    }
+
     /// The plan in Strata's documented JSON contract:
     /// `{"app", "generation", "environments": [{"name", "resources": [{"address",
     /// "kind", "layer", "attributes", "depends_on", "source"}]}]}`.

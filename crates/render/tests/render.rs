@@ -1,0 +1,161 @@
+//! Rendering the four examples: snapshots, byte-identical re-renders, no
+//! secret in any file, and the ecosystem's validators on every file
+//! (`promtool check config|rules`, `promtool test rules`, `dot -Tsvg`).
+//! A missing validator fails the test with the command that installs it.
+
+use std::path::Path;
+use std::process::Command;
+
+use strata_model::Plan;
+use strata_render::Tree;
+
+const EXAMPLES: [&str; 4] = [
+    "ecs-fargate-aurora",
+    "three-vpc-eks",
+    "eks-platform",
+    "eks-openshift",
+];
+
+fn plan(name: &str) -> Plan {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .join("strata.yaml");
+    let bytes = std::fs::read(path).unwrap();
+    let loaded = strata_spec::load(&format!("examples/{name}/strata.yaml"), &bytes);
+    assert!(!loaded.has_errors());
+    strata_planner::plan(loaded.spec.as_ref().unwrap(), &loaded).unwrap()
+}
+
+fn write(tree: &Tree) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in tree {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn tool(name: &str, install: &str) -> Command {
+    if Command::new(name).arg("--version").output().is_err()
+        && Command::new(name).arg("-V").output().is_err()
+    {
+        panic!("`{name}` is needed to validate rendered files: install it with `{install}`");
+    }
+    Command::new(name)
+}
+
+fn run(mut cmd: Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn examples_render_the_same_files_every_time() {
+    for name in EXAMPLES {
+        let p = plan(name);
+        let a = strata_render::render(&p).unwrap();
+        let b = strata_render::render(&plan(name)).unwrap();
+        assert_eq!(a, b, "{name} renders differently twice");
+        let mut all = String::new();
+        for (path, text) in &a {
+            all.push_str(&format!("===== {path}\n{text}\n"));
+        }
+        insta::assert_snapshot!(format!("render-{name}"), all);
+    }
+}
+
+#[test]
+fn no_secret_reaches_a_rendered_file() {
+    // (The process-environment canary is in the CLI's tests, which run the
+    // real binary with secrets in its environment.)
+    let canary = "CANARY-7f3a9c-do-not-render";
+    // A secret value written into the spec is refused before anything renders.
+    let spec = format!("app: shop\nservices:\n  web:\n    env:\n      DB_PASSWORD: {canary}\n");
+    let loaded = strata_spec::load("canary.yaml", spec.as_bytes());
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "spec::inline-secret")
+    );
+    assert!(loaded.valid_spec().is_none());
+}
+
+#[test]
+fn prometheus_files_pass_promtool_and_its_tests_can_fail() {
+    let install = "apt-get install prometheus";
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        if !tree.keys().any(|p| p.ends_with(".rules.yml")) {
+            continue;
+        }
+        let dir = write(&tree);
+        let prom = dir.path().join("observability/prometheus");
+        let mut c = tool("promtool", install);
+        c.args(["check", "config"]).arg(prom.join("prometheus.yml"));
+        let (ok, out) = run(c);
+        assert!(ok, "{name}: promtool check config\n{out}");
+        for (path, _) in tree.iter().filter(|(p, _)| p.ends_with(".rules.yml")) {
+            let mut c = tool("promtool", install);
+            c.args(["check", "rules"]).arg(dir.path().join(path));
+            let (ok, out) = run(c);
+            assert!(ok, "{name}: promtool check rules {path}\n{out}");
+        }
+        for (path, _) in tree.iter().filter(|(p, _)| p.ends_with(".test.yml")) {
+            let mut c = tool("promtool", install);
+            c.args(["test", "rules"]).arg(dir.path().join(path));
+            let (ok, out) = run(c);
+            assert!(ok, "{name}: promtool test rules {path}\n{out}");
+            assert!(out.contains("SUCCESS"), "{out}");
+            checked += 1;
+        }
+        // Weaken the fastest burn window: the "burning" test must now fail.
+        for (path, text) in tree.iter().filter(|(p, _)| p.ends_with(".rules.yml")) {
+            assert!(text.contains("14.4 * "), "{path} has no 1h burn window");
+            std::fs::write(dir.path().join(path), text.replace("14.4 * ", "900 * ")).unwrap();
+        }
+        for (path, _) in tree.iter().filter(|(p, _)| p.ends_with(".test.yml")) {
+            let mut c = tool("promtool", install);
+            c.args(["test", "rules"]).arg(dir.path().join(path));
+            let (ok, out) = run(c);
+            assert!(
+                !ok,
+                "{name}: promtool passed rules that cannot fire in time\n{out}"
+            );
+        }
+    }
+    assert!(checked >= 4, "only {checked} promtool test files checked");
+}
+
+#[test]
+fn diagrams_render_with_graphviz() {
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        let dir = write(&tree);
+        let dots: Vec<&String> = tree.keys().filter(|p| p.ends_with(".dot")).collect();
+        assert!(dots.iter().any(|p| *p == "docs/architecture.dot"), "{name}");
+        for rel in dots {
+            let src = dir.path().join(rel);
+            let svg = src.with_extension("svg");
+            let mut c = tool("dot", "apt-get install graphviz");
+            c.arg("-Tsvg").arg(&src).arg("-o").arg(&svg);
+            let (ok, out) = run(c);
+            assert!(ok, "{name}: dot -Tsvg {rel}\n{out}");
+            let text = std::fs::read_to_string(&svg).unwrap();
+            assert!(
+                text.contains("<svg") && text.contains("VPC "),
+                "{name}: {rel} drew no VPC"
+            );
+        }
+    }
+}
