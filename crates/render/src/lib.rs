@@ -11,8 +11,10 @@
 //! secrets appear only as references (their names in the store).
 
 mod diagram;
+pub mod hcl;
 mod prometheus;
 mod readme;
+mod terraform;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,7 @@ use strata_model::Plan;
 pub use diagram::Diagram;
 pub use prometheus::Prometheus;
 pub use readme::Readme;
+pub use terraform::Terraform;
 
 /// Rendered files by relative path (always `/`-separated), in path order.
 pub type Tree = BTreeMap<String, String>;
@@ -50,7 +53,12 @@ pub trait Renderer {
 
 /// Every renderer, in order.
 pub fn all() -> Vec<Box<dyn Renderer>> {
-    vec![Box::new(Diagram), Box::new(Prometheus), Box::new(Readme)]
+    vec![
+        Box::new(Terraform),
+        Box::new(Diagram),
+        Box::new(Prometheus),
+        Box::new(Readme),
+    ]
 }
 
 /// Renders a plan with every renderer.

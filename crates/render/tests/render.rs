@@ -159,3 +159,52 @@ fn diagrams_render_with_graphviz() {
         }
     }
 }
+
+/// HashiCorp's HCL parser and formatter (the Go code, as WebAssembly) on
+/// every Terraform file: each must parse and be byte-identical to `terraform
+/// fmt` output. A misaligned copy must be caught.
+#[test]
+fn terraform_parses_and_is_formatted_like_terraform_fmt() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script = root.join("tools/validators/hcl-check.js");
+    assert!(
+        root.join("tools/validators/node_modules/@cdktf/hcl-tools")
+            .exists(),
+        "HashiCorp's HCL tools are needed: run `npm ci --prefix tools/validators`"
+    );
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        let dir = write(&tree);
+        let files: Vec<std::path::PathBuf> = tree
+            .keys()
+            .filter(|p| p.ends_with(".tf"))
+            .map(|p| dir.path().join(p))
+            .collect();
+        assert!(files.len() >= 8, "{name}: only {} .tf files", files.len());
+        let mut c = tool(
+            "node",
+            "apt-get install nodejs (or use the machine's Node.js)",
+        );
+        c.arg(&script).args(&files);
+        let (ok, out) = run(c);
+        assert!(ok, "{name}: HCL check failed\n{out}");
+        assert!(
+            out.contains(&format!("{} passed, 0 failed", files.len())),
+            "{out}"
+        );
+        // Every AWS resource carries its owner through default tags.
+        let providers = &tree[&format!("terraform/{}/providers.tf", plan(name).environments[0])];
+        assert!(providers.contains("default_tags"));
+        // The check can fail: break the alignment of one file.
+        let victim = files.iter().find(|f| f.ends_with("network.tf")).unwrap();
+        let text = std::fs::read_to_string(victim).unwrap();
+        std::fs::write(victim, text.replacen("  cidr_block ", "  cidr_block  ", 1)).unwrap();
+        let mut c = tool("node", "");
+        c.arg(&script).arg(victim);
+        let (ok, out) = run(c);
+        assert!(
+            !ok && out.contains("not formatted like terraform fmt"),
+            "{out}"
+        );
+    }
+}
