@@ -90,7 +90,7 @@ impl<'a> Env<'a> {
             .map(|r| {
                 let clash = count[&(r.kind, r.address.name.as_str())] > 1;
                 let name = if clash {
-                    format!("{}_{}", r.address.module.to_string(), r.address.name)
+                    format!("{}_{}", r.address.module, r.address.name)
                 } else {
                     r.address.name.to_string()
                 };
