@@ -2409,12 +2409,11 @@ fn ingress_object(
         (
             "alb.ingress.kubernetes.io/load-balancer-attributes",
             format!(
-                "deletion_protection.enabled={},routing.http.drop_invalid_header_fields.enabled=true,routing.http.desync_mitigation_mode=strictest,access_logs.s3.enabled=true",
+                "deletion_protection.enabled={},routing.http.drop_invalid_header_fields.enabled=true,routing.http.desync_mitigation_mode=strictest,access_logs.s3.enabled=true,access_logs.s3.bucket={logs_bucket}",
                 cx.env.deletion_protection
             )
             .into(),
         ),
-        ("alb.ingress.kubernetes.io/access-logs-bucket", r(&logs, "id")),
     ];
     if let Some(c) = &edge.certificate {
         annotations.push((
@@ -2477,7 +2476,8 @@ fn ingress_object(
                     .collect(),
             ),
         )
-        .after(service),
+        .after(service)
+        .after(&logs),
     );
 }
 

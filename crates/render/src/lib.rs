@@ -12,6 +12,7 @@
 
 mod diagram;
 pub mod hcl;
+mod kubernetes;
 mod prometheus;
 mod readme;
 mod terraform;
@@ -21,6 +22,7 @@ use std::collections::BTreeMap;
 use strata_model::Plan;
 
 pub use diagram::Diagram;
+pub use kubernetes::Kubernetes;
 pub use prometheus::Prometheus;
 pub use readme::Readme;
 pub use terraform::Terraform;
@@ -55,6 +57,7 @@ pub trait Renderer {
 pub fn all() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(Terraform),
+        Box::new(Kubernetes),
         Box::new(Diagram),
         Box::new(Prometheus),
         Box::new(Readme),

@@ -664,6 +664,31 @@ impl Renderer for Terraform {
                     );
                 }
             }
+            // Values the Kubernetes manifests carry as `${terraform:...}`.
+            for (a, attrs) in crate::kubernetes::terraform_inputs(plan)
+                .iter()
+                .filter(|(a, _)| &a.env == env)
+            {
+                let Some(n) = e.names.get(a).cloned() else {
+                    continue;
+                };
+                for attr in attrs {
+                    let value = match e.reference(a, attr) {
+                        Expr::Raw(t) => t,
+                        _ => continue,
+                    };
+                    outputs.push(
+                        Block::new("output", &[&crate::kubernetes::output_name(a, attr)])
+                            .attr(
+                                "description",
+                                Expr::str(&format!(
+                                    "`{attr}` of {a} ({n}), for the Kubernetes manifests"
+                                )),
+                            )
+                            .attr("value", Expr::Raw(value)),
+                    );
+                }
+            }
             if !outputs.is_empty() {
                 out.insert(format!("{dir}/outputs.tf"), header(file(&outputs)));
             }
