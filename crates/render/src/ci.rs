@@ -49,11 +49,19 @@ struct Stage {
     role: String,
     approval: bool,
     ecs_cluster: Option<String>,
-    /// (service, ECS service name, CodeDeploy app and group when blue/green, task family)
-    ecs_services: Vec<(String, String, Option<(String, String)>, String)>,
+    ecs_services: Vec<EcsDeploy>,
     gitops: bool,
     /// The environment's public URL, when it has one.
     url: Option<String>,
+}
+
+/// How one ECS service is deployed.
+struct EcsDeploy {
+    service: String,
+    ecs_name: String,
+    /// CodeDeploy application and deployment group, for blue/green.
+    codedeploy: Option<(String, String)>,
+    family: String,
 }
 
 struct Image {
@@ -119,7 +127,12 @@ fn stages(plan: &Plan) -> Vec<Stage> {
                     })
                     .map(|t| s(t, "family").to_owned())
                     .unwrap_or_default();
-                (svc, s(r, "name").to_owned(), group, family)
+                EcsDeploy {
+                    service: svc,
+                    ecs_name: s(r, "name").to_owned(),
+                    codedeploy: group,
+                    family,
+                }
             })
             .collect();
         let gitops = rs
@@ -177,7 +190,13 @@ fn role_arn(stage: &Stage, github: bool) -> String {
 /// The shell that deploys one environment once its registry has the images.
 fn deploy_script(stage: &Stage, images: &[Image], app: &str) -> String {
     let mut sh = String::from("set -euo pipefail\n");
-    for (svc, ecs_name, group, family) in &stage.ecs_services {
+    for EcsDeploy {
+        service: svc,
+        ecs_name,
+        codedeploy: group,
+        family,
+    } in &stage.ecs_services
+    {
         let Some(img) = images.iter().find(|i| &i.service == svc) else {
             continue;
         };
