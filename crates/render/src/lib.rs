@@ -12,6 +12,8 @@
 
 mod ci;
 mod diagram;
+mod ecs;
+mod grafana;
 pub mod hcl;
 mod kubernetes;
 mod prometheus;
@@ -24,6 +26,8 @@ use strata_model::Plan;
 
 pub use ci::Ci;
 pub use diagram::Diagram;
+pub use ecs::Ecs;
+pub use grafana::Grafana;
 pub use kubernetes::Kubernetes;
 pub use prometheus::Prometheus;
 pub use readme::Readme;
@@ -61,6 +65,8 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
         Box::new(Terraform),
         Box::new(Kubernetes),
         Box::new(Ci),
+        Box::new(Ecs),
+        Box::new(Grafana),
         Box::new(Diagram),
         Box::new(Prometheus),
         Box::new(Readme),

@@ -363,3 +363,110 @@ fn pipelines_pass_actionlint_and_their_schemas() {
         "github {github}, gitlab {gitlab}"
     );
 }
+
+fn tsc_check(root: &Path, dashboards: &[String]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ts = String::from("import type { Dashboard } from \"@grafana/schema\";\n");
+    for (i, d) in dashboards.iter().enumerate() {
+        ts.push_str(&format!("export const d{i}: Dashboard = {d};\n"));
+    }
+    std::fs::write(dir.path().join("dashboards.ts"), ts).unwrap();
+    let modules = root
+        .join("tools/validators/node_modules")
+        .canonicalize()
+        .unwrap();
+    let config = serde_json::json!({
+        "compilerOptions": {
+            "strict": true, "noEmit": true, "skipLibCheck": true, "module": "commonjs",
+            "moduleResolution": "node", "types": [], "baseUrl": modules,
+            "paths": {"@grafana/schema": ["@grafana/schema/dist/types/index.d.ts"]}
+        },
+        "files": ["dashboards.ts"]
+    });
+    std::fs::write(dir.path().join("tsconfig.json"), config.to_string()).unwrap();
+    let mut c = Command::new(modules.join(".bin/tsc"));
+    c.arg("-p").arg(dir.path().join("tsconfig.json"));
+    run(c)
+}
+
+/// Every Grafana dashboard type-checks as a `Dashboard` of `@grafana/schema`
+/// (object literals: unknown fields are errors), and sits in one of the four
+/// folders of the metrics hierarchy.
+#[test]
+fn grafana_dashboards_type_check_against_grafana_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    assert!(
+        root.join("tools/validators/node_modules/@grafana/schema")
+            .exists()
+            && root.join("tools/validators/node_modules/.bin/tsc").exists(),
+        "TypeScript and @grafana/schema are needed: run `npm ci --prefix tools/validators`"
+    );
+    let mut dashboards = Vec::new();
+    for name in EXAMPLES {
+        for (path, text) in strata_render::render(&plan(name)).unwrap() {
+            if path.starts_with("observability/grafana/") {
+                let folder = path.split('/').nth(3).unwrap();
+                assert!(
+                    ["performance", "business", "security", "development"].contains(&folder),
+                    "{path}"
+                );
+                dashboards.push(text);
+            }
+        }
+    }
+    assert!(dashboards.len() >= 15, "{} dashboards", dashboards.len());
+    let (ok, out) = tsc_check(&root, &dashboards);
+    assert!(ok, "tsc\n{out}");
+    // An unknown field is an error.
+    let mut broken = dashboards[..1].to_vec();
+    broken[0] = broken[0].replacen('{', "{\"notAField\": true,", 1);
+    let (ok, out) = tsc_check(&root, &broken);
+    assert!(!ok && out.contains("notAField"), "{out}");
+}
+
+/// The CodePipeline example gets task definitions, AppSpecs and buildspecs
+/// that match what its pipeline's actions and CodeBuild projects name.
+#[test]
+fn ecs_artifacts_match_the_pipeline() {
+    let p = plan("ecs-fargate-aurora");
+    let tree = strata_render::render(&p).unwrap();
+    for env in &p.environments {
+        let td: serde_json::Value =
+            serde_json::from_str(&tree[&format!("deploy/ecs/{env}/taskdef-web.json")]).unwrap();
+        assert_eq!(td["requiresCompatibilities"][0], "FARGATE");
+        assert_eq!(td["containerDefinitions"][0]["image"], "<IMAGE>");
+        assert_eq!(
+            td["containerDefinitions"][0]["readonlyRootFilesystem"],
+            true
+        );
+        assert!(
+            td["executionRoleArn"]
+                .as_str()
+                .unwrap()
+                .starts_with("arn:aws:iam::")
+        );
+        // The secret is referenced by name, never by value.
+        assert_eq!(
+            td["containerDefinitions"][0]["secrets"][0]["valueFrom"],
+            format!("shop/{env}/payments/api-key")
+        );
+        let appspec = &tree[&format!("deploy/ecs/{env}/appspec-web.yaml")];
+        assert!(
+            appspec.contains("TaskDefinition: <TASK_DEFINITION>")
+                && appspec.contains("ContainerName: web")
+        );
+    }
+    for file in ["buildspec.yml", "buildspec-test.yml", "buildspec-scan.yml"] {
+        assert!(tree.contains_key(file), "{file}");
+        let loaded = strata_spec::yaml::parse(&tree[file]);
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{file}: {:?}",
+            loaded.diagnostics
+        );
+    }
+    assert!(
+        tree["buildspec.yml"].contains("taskdef-web.json")
+            && tree["buildspec.yml"].contains("imagedefinitions-web.json")
+    );
+}
