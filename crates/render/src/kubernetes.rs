@@ -33,20 +33,49 @@ pub fn output_name(a: &Address, attr: &str) -> String {
     format!("k8s__{}__{}__{}__{}", a.module, a.kind, a.name, attr)
 }
 
-fn region_of(plan: &Plan, r: &Resource) -> String {
-    if let Some(reg) = &r.address.module.region {
-        return reg.clone();
+/// Each environment's primary region, read once from its subnets.
+fn primary_regions(plan: &Plan) -> BTreeMap<strata_model::Ident, String> {
+    let mut out = BTreeMap::new();
+    for r in plan
+        .graph
+        .iter()
+        .filter(|r| r.kind == Kind::AwsSubnet && r.address.module.region.is_none())
+    {
+        if let Some(z) = r.get("availability_zone").and_then(Value::as_str) {
+            out.entry(r.address.env.clone())
+                .or_insert_with(|| z[..z.len() - 1].to_owned());
+        }
     }
-    plan.graph
-        .in_env(&r.address.env)
-        .find(|s| s.kind == Kind::AwsSubnet && s.address.module.region.is_none())
-        .and_then(|s| s.get("availability_zone").and_then(Value::as_str))
-        .map(|z| z[..z.len() - 1].to_owned())
-        .unwrap_or_else(|| "us-east-1".to_owned())
+    out
+}
+
+/// What resolving references needs besides the graph.
+pub struct Resolver<'a> {
+    plan: &'a Plan,
+    regions: BTreeMap<strata_model::Ident, String>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver for a plan.
+    pub fn new(plan: &'a Plan) -> Self {
+        Self {
+            plan,
+            regions: primary_regions(plan),
+        }
+    }
+
+    fn region_of(&self, r: &Resource) -> String {
+        r.address
+            .module
+            .region
+            .clone()
+            .or_else(|| self.regions.get(&r.address.env).cloned())
+            .unwrap_or_else(|| "us-east-1".to_owned())
+    }
 }
 
 /// The value of `attr` of `target` when it follows from the plan.
-fn derive(plan: &Plan, target: &Resource, attr: &str) -> Option<String> {
+fn derive(rv: &Resolver, target: &Resource, attr: &str) -> Option<String> {
     let s = |k: &str| target.get(k).and_then(Value::as_str).map(str::to_owned);
     match (target.kind, attr) {
         (Kind::AwsIamRole, "arn") => Some(format!("arn:aws:iam::{ACCOUNT}:role/{}", s("name")?)),
@@ -56,12 +85,12 @@ fn derive(plan: &Plan, target: &Resource, attr: &str) -> Option<String> {
         (Kind::AwsS3Bucket, "id" | "bucket") => s("bucket"),
         (Kind::AwsEcrRepository, "repository_url") => Some(format!(
             "{ACCOUNT}.dkr.ecr.{}.amazonaws.com/{}",
-            region_of(plan, target),
+            rv.region_of(target),
             s("name")?
         )),
         (Kind::AwsSqsQueue, "url") => Some(format!(
             "https://sqs.{}.amazonaws.com/{ACCOUNT}/{}",
-            region_of(plan, target),
+            rv.region_of(target),
             s("name")?
         )),
         (Kind::AwsKmsKey, _) => None,
@@ -69,24 +98,21 @@ fn derive(plan: &Plan, target: &Resource, attr: &str) -> Option<String> {
     }
 }
 
-fn to_json(plan: &Plan, v: &Value) -> J {
+fn to_json(rv: &Resolver, v: &Value) -> J {
     match v {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Int(i) => json!(i),
         Value::Float(f) => json!(f),
         Value::String(s) => J::String(s.clone()),
-        Value::List(items) => J::Array(items.iter().map(|i| to_json(plan, i)).collect()),
-        Value::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), to_json(plan, v)))
-                .collect(),
-        ),
+        Value::List(items) => J::Array(items.iter().map(|i| to_json(rv, i)).collect()),
+        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), to_json(rv, v))).collect()),
         Value::Ref(r) => {
-            let derived = plan
+            let derived = rv
+                .plan
                 .graph
                 .get(&r.address)
-                .and_then(|t| derive(plan, t, &r.attribute));
+                .and_then(|t| derive(rv, t, &r.attribute));
             J::String(derived.unwrap_or_else(|| placeholder(&r.address, &r.attribute)))
         }
     }
@@ -94,6 +120,7 @@ fn to_json(plan: &Plan, v: &Value) -> J {
 
 /// Every cloud attribute the manifests need from Terraform, by placeholder.
 pub fn terraform_inputs(plan: &Plan) -> BTreeMap<Address, Vec<String>> {
+    let rv = Resolver::new(plan);
     let mut out: BTreeMap<Address, Vec<String>> = BTreeMap::new();
     for r in plan
         .graph
@@ -105,7 +132,7 @@ pub fn terraform_inputs(plan: &Plan) -> BTreeMap<Address, Vec<String>> {
                 let Some(t) = plan.graph.get(&rf.address) else {
                     continue;
                 };
-                if t.kind.family() != Family::Kubernetes && derive(plan, t, &rf.attribute).is_none()
+                if t.kind.family() != Family::Kubernetes && derive(&rv, t, &rf.attribute).is_none()
                 {
                     let attrs = out.entry(rf.address.clone()).or_default();
                     if !attrs.contains(&rf.attribute) {
@@ -119,8 +146,8 @@ pub fn terraform_inputs(plan: &Plan) -> BTreeMap<Address, Vec<String>> {
 }
 
 /// The manifest of one object.
-pub fn manifest(plan: &Plan, r: &Resource) -> J {
-    let get = |k: &str| r.get(k).map(|v| to_json(plan, v));
+pub fn manifest(rv: &Resolver, r: &Resource) -> J {
+    let get = |k: &str| r.get(k).map(|v| to_json(rv, v));
     let mut metadata = Map::new();
     metadata.insert(
         "name".into(),
@@ -194,6 +221,7 @@ impl Renderer for Kubernetes {
     }
 
     fn render(&self, plan: &Plan, out: &mut Tree) -> Result<(), RenderError> {
+        let rv = Resolver::new(plan);
         for env in &plan.environments {
             for r in plan
                 .graph
@@ -206,7 +234,7 @@ impl Renderer for Kubernetes {
                     r.kind.as_str().to_ascii_lowercase(),
                     r.address.name.as_str().replace('_', "-")
                 );
-                out.insert(path.clone(), yaml("kubernetes", &path, &manifest(plan, r))?);
+                out.insert(path.clone(), yaml("kubernetes", &path, &manifest(&rv, r))?);
             }
         }
         Ok(())

@@ -526,6 +526,7 @@ impl Renderer for Terraform {
 
     fn render(&self, plan: &Plan, out: &mut Tree) -> Result<(), RenderError> {
         let app = plan.app.as_str();
+        let inputs = crate::kubernetes::terraform_inputs(plan);
         for env in &plan.environments {
             let mut e = Env::new(plan, env);
             let resources: Vec<&Resource> = plan
