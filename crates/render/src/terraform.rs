@@ -666,7 +666,7 @@ impl Renderer for Terraform {
                 }
             }
             // Values the Kubernetes manifests carry as `${terraform:...}`.
-            for (a, attrs) in crate::kubernetes::terraform_inputs(plan)
+            for (a, attrs) in inputs
                 .iter()
                 .filter(|(a, _)| &a.env == env)
             {
