@@ -7,7 +7,8 @@
 use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
 use strata_spec::resolve::{self, Region};
 use strata_spec::{
-    Dashboards, Engine, LogsBackend, MetricsBackend, MonitoringPlacement, Receiver, TracesBackend,
+    AlertSeverity, Dashboards, Engine, LogsBackend, MetricsBackend, MonitoringPlacement, Receiver,
+    TracesBackend,
 };
 
 use crate::builder::{Cx, list, map, r};
@@ -327,7 +328,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
         if metrics == MetricsBackend::Prometheus {
             let mut values = vec![
                 ("grafana", map([("enabled", (!apart).into())])),
-                ("alertmanager", map([("enabled", (!apart).into())])),
+                (
+                    "alertmanager",
+                    if apart {
+                        map([("enabled", false.into())])
+                    } else {
+                        alertmanager(cx, &topic, &region.name)
+                    },
+                ),
             ];
             let mut deps = Vec::new();
             if apart {
@@ -547,6 +555,105 @@ fn slo_burn_alarms(
             .with("alarm_actions", list([r(topic, "arn")])),
         );
     }
+}
+
+/// Alertmanager for the kube-prometheus-stack values: everything reaches the
+/// environment's encrypted SNS topic (whose subscriptions carry e-mail
+/// routes); PagerDuty and Slack routes from the spec page by severity, with
+/// their keys read from files the secrets store mounts, never inline.
+fn alertmanager(cx: &Cx, topic: &Address, region: &str) -> Value {
+    let mut receivers = vec![map([
+        ("name", "default".into()),
+        (
+            "sns_configs",
+            list([map([
+                ("topic_arn", r(topic, "arn")),
+                ("sigv4", map([("region", region.into())])),
+            ])]),
+        ),
+    ])];
+    let mut routes = Vec::new();
+    for (i, route) in cx.spec.observability.alerts.iter().enumerate() {
+        let matcher = match route.severity {
+            AlertSeverity::Critical => "severity=\"critical\"",
+            AlertSeverity::Warning => "severity=~\"critical|warning\"",
+            AlertSeverity::Info => "severity=~\".+\"",
+        };
+        let name = format!(
+            "{}-{i}",
+            match route.to {
+                Receiver::Pagerduty => "pagerduty",
+                Receiver::Slack => "slack",
+                Receiver::Email => "email",
+            }
+        );
+        let receiver = match route.to {
+            // E-mail goes out through the SNS topic's subscriptions.
+            Receiver::Email => continue,
+            Receiver::Pagerduty => map([
+                ("name", name.clone().into()),
+                (
+                    "pagerduty_configs",
+                    list([map([(
+                        "routing_key_file",
+                        format!(
+                            "/etc/alertmanager/secrets/alert-routes/{}",
+                            route.target.replace('/', "-")
+                        )
+                        .into(),
+                    )])]),
+                ),
+            ]),
+            Receiver::Slack => map([
+                ("name", name.clone().into()),
+                (
+                    "slack_configs",
+                    list([map([
+                        ("channel", route.target.clone().into()),
+                        (
+                            "api_url_file",
+                            "/etc/alertmanager/secrets/alert-routes/slack-webhook".into(),
+                        ),
+                        ("send_resolved", true.into()),
+                    ])]),
+                ),
+            ]),
+        };
+        receivers.push(receiver);
+        routes.push(map([
+            ("receiver", name.into()),
+            ("matchers", list([matcher.into()])),
+            ("continue", true.into()),
+        ]));
+    }
+    map([
+        ("enabled", true.into()),
+        (
+            "config",
+            map([
+                (
+                    "route",
+                    map([
+                        ("receiver", "default".into()),
+                        ("group_by", list(["alertname".into(), "service".into()])),
+                        ("group_wait", "30s".into()),
+                        ("group_interval", "5m".into()),
+                        ("repeat_interval", "4h".into()),
+                        ("routes", Value::List(routes)),
+                    ]),
+                ),
+                ("receivers", Value::List(receivers)),
+                (
+                    "inhibit_rules",
+                    list([map([
+                        ("source_matchers", list(["severity=\"critical\"".into()])),
+                        ("target_matchers", list(["severity=\"warning\"".into()])),
+                        ("equal", list(["alertname".into(), "service".into()])),
+                    ])]),
+                ),
+            ]),
+        ),
+    ])
 }
 
 /// A number as people write it: at most nine decimals, no trailing zeros.
@@ -1107,7 +1214,7 @@ pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl:
                     ),
                 ]),
             ),
-            ("alertmanager", map([("enabled", true.into())])),
+            ("alertmanager", alertmanager(cx, &topic, &region.name)),
             (
                 "prometheus",
                 map([(

@@ -98,7 +98,7 @@ fn derive(rv: &Resolver, target: &Resource, attr: &str) -> Option<String> {
     }
 }
 
-fn to_json(rv: &Resolver, v: &Value) -> J {
+pub(crate) fn to_json(rv: &Resolver, v: &Value) -> J {
     match v {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),

@@ -10,6 +10,7 @@
 //! same plan renders byte-identical trees; no secret value is ever written —
 //! secrets appear only as references (their names in the store).
 
+mod alertmanager;
 mod ci;
 mod diagram;
 mod ecs;
@@ -24,6 +25,7 @@ use std::collections::BTreeMap;
 
 use strata_model::Plan;
 
+pub use alertmanager::Alertmanager;
 pub use ci::Ci;
 pub use diagram::Diagram;
 pub use ecs::Ecs;
@@ -67,6 +69,7 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
         Box::new(Ci),
         Box::new(Ecs),
         Box::new(Grafana),
+        Box::new(Alertmanager),
         Box::new(Diagram),
         Box::new(Prometheus),
         Box::new(Readme),

@@ -666,10 +666,7 @@ impl Renderer for Terraform {
                 }
             }
             // Values the Kubernetes manifests carry as `${terraform:...}`.
-            for (a, attrs) in inputs
-                .iter()
-                .filter(|(a, _)| &a.env == env)
-            {
+            for (a, attrs) in inputs.iter().filter(|(a, _)| &a.env == env) {
                 let Some(n) = e.names.get(a).cloned() else {
                     continue;
                 };

@@ -470,3 +470,38 @@ fn ecs_artifacts_match_the_pipeline() {
             && tree["buildspec.yml"].contains("imagedefinitions-web.json")
     );
 }
+
+/// Alertmanager routes pass `amtool check-config`; a route to a receiver
+/// that does not exist is caught.
+#[test]
+fn alertmanager_routes_pass_amtool() {
+    let mut checked = 0;
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        let dir = write(&tree);
+        for (path, text) in tree
+            .iter()
+            .filter(|(p, _)| p.starts_with("observability/alertmanager/"))
+        {
+            let file = dir.path().join(path);
+            let mut c = tool("amtool", "apt-get install prometheus-alertmanager");
+            c.arg("check-config").arg(&file);
+            let (ok, out) = run(c);
+            assert!(ok, "{name}: amtool check-config {path}\n{out}");
+            checked += 1;
+            std::fs::write(
+                &file,
+                text.replacen("receiver: default", "receiver: nobody", 1),
+            )
+            .unwrap();
+            let mut c = tool("amtool", "");
+            c.arg("check-config").arg(&file);
+            let (ok, out) = run(c);
+            assert!(
+                !ok,
+                "{name}: amtool accepted a route to an undefined receiver\n{out}"
+            );
+        }
+    }
+    assert!(checked >= 2, "only {checked} Alertmanager configs");
+}
