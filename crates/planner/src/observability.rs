@@ -722,23 +722,41 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
         .with("role", r(&role, "name"))
         .with("policy_arn", r(&p, "arn")),
     );
-    let output = match cx.spec.observability.logs {
-        LogsBackend::Cloudwatch => map([
-            ("name", "cloudwatch_logs".into()),
-            ("match", "kube.*".into()),
-            ("region", region.name.clone().into()),
-            ("log_group_name", r(&lg, "name")),
-            ("log_stream_prefix", "pod-".into()),
-        ]),
-        LogsBackend::Opensearch => map([
-            ("name", "opensearch".into()),
-            ("match", "kube.*".into()),
-            ("aws_auth", "On".into()),
-            ("aws_region", region.name.clone().into()),
-            ("tls", "On".into()),
-            ("index", format!("{}-{}", cx.spec.app, cx.env.name).into()),
-        ]),
+    // The chart's own `config.outputs` (Fluent Bit's classic format); values
+    // known only after apply come in through environment variables.
+    let mut env_vars = Vec::new();
+    let outputs = match cx.spec.observability.logs {
+        LogsBackend::Cloudwatch => format!(
+            "[OUTPUT]\n    Name              cloudwatch_logs\n    Match             kube.*\n    region            {}\n    log_group_name    /strata/{}/{}/containers\n    log_stream_prefix pod-\n    auto_create_group Off\n",
+            region.name, cx.spec.app, cx.env.name
+        ),
+        LogsBackend::Opensearch => {
+            let home = if monitoring_apart(cx) {
+                cx.spec
+                    .observability
+                    .monitoring_environment
+                    .clone()
+                    .unwrap_or_default()
+            } else {
+                cx.env.name.clone()
+            };
+            let domain = cx.addr_in(
+                &home,
+                &Module::primary(ModuleKind::Observability),
+                Kind::AwsOpensearchDomain,
+                "logs",
+            );
+            env_vars.push(map([
+                ("name", "OPENSEARCH_HOST".into()),
+                ("value", r(&domain, "endpoint")),
+            ]));
+            format!(
+                "[OUTPUT]\n    Name               opensearch\n    Match              kube.*\n    Host               ${{OPENSEARCH_HOST}}\n    Port               443\n    AWS_Auth           On\n    AWS_Region         {}\n    tls                On\n    tls.verify         On\n    Index              {}-{}\n    Suppress_Type_Name On\n",
+                region.name, cx.spec.app, cx.env.name
+            )
+        }
     };
+    let _ = &lg;
     application(
         cx,
         m,
@@ -757,9 +775,89 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
                     ),
                 ]),
             ),
-            ("strataOutput", output),
+            ("env", Value::List(env_vars)),
+            ("config", map([("outputs", outputs.into())])),
         ]),
     );
+}
+
+/// The collector's pipeline: OTLP in, memory limit and batching, out to
+/// X-Ray or to Jaeger (in the cluster, or over TLS to the management one).
+fn otel_values(cx: &Cx, exporter: (&str, Value), role: Option<&Address>) -> Value {
+    let mut values = vec![
+        ("mode", Value::from("deployment")),
+        (
+            "image",
+            map([("repository", "otel/opentelemetry-collector-contrib".into())]),
+        ),
+        (
+            "config",
+            map([
+                (
+                    "receivers",
+                    map([(
+                        "otlp",
+                        map([(
+                            "protocols",
+                            map([
+                                ("grpc", map([("endpoint", "${env:MY_POD_IP}:4317".into())])),
+                                ("http", map([("endpoint", "${env:MY_POD_IP}:4318".into())])),
+                            ]),
+                        )]),
+                    )]),
+                ),
+                (
+                    "processors",
+                    map([
+                        ("batch", map([])),
+                        (
+                            "memory_limiter",
+                            map([
+                                ("check_interval", "5s".into()),
+                                ("limit_percentage", 80u32.into()),
+                                ("spike_limit_percentage", 25u32.into()),
+                            ]),
+                        ),
+                    ]),
+                ),
+                (
+                    "exporters",
+                    Value::Map([(exporter.0.to_owned(), exporter.1)].into_iter().collect()),
+                ),
+                (
+                    "service",
+                    map([(
+                        "pipelines",
+                        map([(
+                            "traces",
+                            map([
+                                ("receivers", list(["otlp".into()])),
+                                (
+                                    "processors",
+                                    list(["memory_limiter".into(), "batch".into()]),
+                                ),
+                                ("exporters", list([exporter.0.into()])),
+                            ]),
+                        )]),
+                    )]),
+                ),
+            ]),
+        ),
+    ];
+    if let Some(role) = role {
+        values.push((
+            "serviceAccount",
+            map([
+                ("name", "opentelemetry-collector".into()),
+                (
+                    "annotations",
+                    map([("eks.amazonaws.com/role-arn", r(role, "arn"))]),
+                ),
+            ]),
+        ));
+    }
+    let _ = cx;
+    Value::Map(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// Prometheus-format metrics scraped by the CloudWatch agent into CloudWatch
@@ -880,6 +978,12 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
                 ),
             );
+            let region = cx.env.regions[0].name.clone();
+            let values = otel_values(
+                cx,
+                ("awsxray", map([("region", region.into())])),
+                Some(&role),
+            );
             application(
                 cx,
                 m,
@@ -887,23 +991,32 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                 "observability",
                 Layer::Observability,
                 &src,
-                map([
-                    ("mode", "deployment".into()),
-                    (
-                        "serviceAccount",
-                        map([
-                            ("name", "opentelemetry-collector".into()),
-                            (
-                                "annotations",
-                                map([("eks.amazonaws.com/role-arn", r(&role, "arn"))]),
-                            ),
-                        ]),
-                    ),
-                    ("strataExporter", "awsxray".into()),
-                ]),
+                values,
             );
         }
         TracesBackend::Jaeger => {
+            let exporter = if monitoring_apart(cx) {
+                let mgmt = cx
+                    .spec
+                    .observability
+                    .monitoring_environment
+                    .clone()
+                    .unwrap_or_default();
+                map([
+                    (
+                        "endpoint",
+                        format!("jaeger.{mgmt}.{}.internal:4317", cx.spec.app).into(),
+                    ),
+                    ("tls", map([("insecure", false.into())])),
+                ])
+            } else {
+                // Inside the cluster, on the pod network the NetworkPolicies guard.
+                map([
+                    ("endpoint", "jaeger-collector.observability.svc:4317".into()),
+                    ("tls", map([("insecure", true.into())])),
+                ])
+            };
+            let values = otel_values(cx, ("otlp/jaeger", exporter), None);
             application(
                 cx,
                 m,
@@ -911,10 +1024,7 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                 "observability",
                 Layer::Observability,
                 &src,
-                map([
-                    ("mode", "deployment".into()),
-                    ("strataExporter", "otlp/jaeger".into()),
-                ]),
+                values,
             );
             if !monitoring_apart(cx) {
                 application(

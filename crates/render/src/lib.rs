@@ -12,6 +12,7 @@
 
 mod alertmanager;
 mod ci;
+mod collectors;
 mod diagram;
 mod ecs;
 mod grafana;
@@ -27,6 +28,7 @@ use strata_model::Plan;
 
 pub use alertmanager::Alertmanager;
 pub use ci::Ci;
+pub use collectors::Collectors;
 pub use diagram::Diagram;
 pub use ecs::Ecs;
 pub use grafana::Grafana;
@@ -70,6 +72,7 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
         Box::new(Ecs),
         Box::new(Grafana),
         Box::new(Alertmanager),
+        Box::new(Collectors),
         Box::new(Diagram),
         Box::new(Prometheus),
         Box::new(Readme),

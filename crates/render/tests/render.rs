@@ -505,3 +505,53 @@ fn alertmanager_routes_pass_amtool() {
     }
     assert!(checked >= 2, "only {checked} Alertmanager configs");
 }
+
+/// Logs and traces go where the spec says: Fluent Bit to CloudWatch Logs or
+/// OpenSearch over TLS, the collector to X-Ray or Jaeger; every exporter a
+/// pipeline names is configured.
+#[test]
+fn collectors_ship_logs_and_traces_where_the_spec_says() {
+    let mut seen = (0, 0);
+    for name in EXAMPLES {
+        let tree = strata_render::render(&plan(name)).unwrap();
+        for (path, text) in &tree {
+            if path.starts_with("observability/fluent-bit/") {
+                seen.0 += 1;
+                assert!(
+                    text.contains("[OUTPUT]") && text.contains("Match"),
+                    "{path}"
+                );
+                match name {
+                    "eks-platform" | "eks-openshift" => assert!(
+                        text.contains("opensearch") && text.contains("tls                On"),
+                        "{path}\n{text}"
+                    ),
+                    _ => assert!(text.contains("cloudwatch_logs"), "{path}\n{text}"),
+                }
+            }
+            if path.starts_with("observability/otel-collector/") {
+                seen.1 += 1;
+                let parsed = strata_spec::yaml::parse(text);
+                assert!(parsed.diagnostics.is_empty(), "{path}");
+                let json = parsed.root.unwrap().to_json();
+                let exporters = json["exporters"].as_object().unwrap();
+                for e in json["service"]["pipelines"]["traces"]["exporters"]
+                    .as_array()
+                    .unwrap()
+                {
+                    assert!(
+                        exporters.contains_key(e.as_str().unwrap()),
+                        "{path}: pipeline exporter {e} is not configured"
+                    );
+                }
+                let want = if name == "eks-platform" || name == "eks-openshift" {
+                    "otlp/jaeger"
+                } else {
+                    "awsxray"
+                };
+                assert!(exporters.contains_key(want), "{path}: {exporters:?}");
+            }
+        }
+    }
+    assert!(seen.0 >= 4 && seen.1 >= 3, "{seen:?}");
+}
