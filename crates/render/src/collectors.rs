@@ -11,7 +11,7 @@ use crate::{RenderError, Renderer, Tree, yaml};
 /// The collectors renderer.
 pub struct Collectors;
 
-fn values<'a>(r: &'a Resource) -> Option<&'a std::collections::BTreeMap<String, Value>> {
+fn values(r: &Resource) -> Option<&std::collections::BTreeMap<String, Value>> {
     r.get("spec")?
         .as_map()?
         .get("source")?
