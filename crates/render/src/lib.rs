@@ -18,6 +18,7 @@ mod ecs;
 mod grafana;
 pub mod hcl;
 mod kubernetes;
+mod openshift;
 mod prometheus;
 mod readme;
 mod terraform;
@@ -33,6 +34,7 @@ pub use diagram::Diagram;
 pub use ecs::Ecs;
 pub use grafana::Grafana;
 pub use kubernetes::Kubernetes;
+pub use openshift::Openshift;
 pub use prometheus::Prometheus;
 pub use readme::Readme;
 pub use terraform::Terraform;
@@ -68,6 +70,7 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
     vec![
         Box::new(Terraform),
         Box::new(Kubernetes),
+        Box::new(Openshift),
         Box::new(Ci),
         Box::new(Ecs),
         Box::new(Grafana),

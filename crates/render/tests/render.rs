@@ -555,3 +555,46 @@ fn collectors_ship_logs_and_traces_where_the_spec_says() {
     }
     assert!(seen.0 >= 4 && seen.1 >= 3, "{seen:?}");
 }
+
+/// ROSA environments get an OpenShift Template of the application's objects,
+/// namespace as a parameter, Routes in place of Ingress, no pinned UIDs.
+#[test]
+fn openshift_environments_get_a_template() {
+    let tree = strata_render::render(&plan("eks-openshift")).unwrap();
+    for env in ["preprod", "prod"] {
+        let text = &tree[&format!("openshift/{env}/template.yaml")];
+        let parsed = strata_spec::yaml::parse(text);
+        assert!(parsed.diagnostics.is_empty(), "{env}");
+        let t = parsed.root.unwrap().to_json();
+        assert_eq!(t["kind"], "Template");
+        assert_eq!(t["parameters"][0]["name"], "NAMESPACE");
+        let objects = t["objects"].as_array().unwrap();
+        let kinds: std::collections::BTreeSet<&str> = objects
+            .iter()
+            .map(|o| o["kind"].as_str().unwrap())
+            .collect();
+        for k in [
+            "Route",
+            "Service",
+            "NetworkPolicy",
+            "HorizontalPodAutoscaler",
+            "PodDisruptionBudget",
+        ] {
+            assert!(kinds.contains(k), "{env}: no {k} in {kinds:?}");
+        }
+        assert!(!kinds.contains("Ingress"));
+        assert!(
+            objects
+                .iter()
+                .all(|o| o["metadata"]["namespace"] == "${NAMESPACE}")
+        );
+        assert!(
+            !text.contains("runAsUser"),
+            "{env}: OpenShift assigns the UID"
+        );
+    }
+    // EKS environments get none.
+    assert!(!tree.keys().any(|p| p.starts_with("openshift/mgmt/")));
+    let eks = strata_render::render(&plan("eks-platform")).unwrap();
+    assert!(!eks.keys().any(|p| p.starts_with("openshift/")));
+}
