@@ -66,6 +66,19 @@ pub enum Command {
         #[arg(long, short)]
         env: Option<String>,
     },
+    /// Draw the architecture of an environment: DOT on standard output, or
+    /// SVG with Graphviz when `--output` names an `.svg` file.
+    Diagram {
+        /// Spec file, or a directory holding `strata.yaml`.
+        #[arg(default_value = "strata.yaml")]
+        spec: PathBuf,
+        /// Environment to draw (default: the last in promotion order).
+        #[arg(long, short)]
+        env: Option<String>,
+        /// Write here instead of standard output (`.dot` or `.svg`).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the spec.
     Schema,
     /// Write a commented starter spec, or one mapped from a Compose file.

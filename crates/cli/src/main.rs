@@ -110,6 +110,38 @@ fn run(cli: Cli) -> Result<()> {
             write_tree(&output, &tree)?;
             eprintln!("rendered {} files into {}", tree.len(), output.display());
         }
+        Command::Diagram { spec, env, output } => {
+            let (_, plan) = plan(&spec)?;
+            let env = match select_env(&plan, env.as_deref())? {
+                Some(e) => e,
+                None => plan
+                    .environments
+                    .last()
+                    .cloned()
+                    .context("the plan has no environment")?,
+            };
+            let dot = strata_render::architecture_dot(&plan, &env);
+            match output {
+                None => out.write_all(dot.as_bytes())?,
+                Some(path) if path.extension().is_some_and(|e| e == "svg") => {
+                    let dot_path = path.with_extension("dot");
+                    std::fs::write(&dot_path, &dot)
+                        .with_context(|| format!("cannot write {}", dot_path.display()))?;
+                    let status = std::process::Command::new("dot")
+                        .arg("-Tsvg")
+                        .arg(&dot_path)
+                        .arg("-o")
+                        .arg(&path)
+                        .status()
+                        .context("cannot run Graphviz `dot` (apt-get install graphviz)")?;
+                    if !status.success() {
+                        bail!("dot failed on {}", dot_path.display());
+                    }
+                }
+                Some(path) => std::fs::write(&path, &dot)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            }
+        }
         Command::Schema => {
             serde_json::to_writer_pretty(&mut out, strata_spec::structural::schema())?;
             writeln!(out)?;

@@ -294,3 +294,27 @@ fn render_writes_the_tree_and_never_a_secret_from_the_environment() {
         assert!(!text(&out.stderr).contains(canary));
     }
 }
+
+#[test]
+fn diagram_draws_an_environment_as_dot_or_svg() {
+    let out = strata(
+        &["diagram", "examples/three-vpc-eks", "--env", "dev"],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let dot = text(&out.stdout);
+    assert!(
+        dot.contains("digraph \"orders-dev\"") && dot.contains("VPC security"),
+        "{dot}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("arch.svg");
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["diagram", "examples/ecs-fargate-aurora", "-o"])
+        .arg(&svg)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}

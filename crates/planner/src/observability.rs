@@ -214,10 +214,16 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
                     "spec",
                     map([(
                         "groups",
-                        list([map([
-                            ("name", format!("{name}-slo").into()),
-                            ("rules", Value::List(rules)),
-                        ])]),
+                        list([
+                            map([
+                                ("name", format!("{name}-recording").into()),
+                                ("rules", recording_rules(name)),
+                            ]),
+                            map([
+                                ("name", format!("{name}-slo").into()),
+                                ("rules", Value::List(rules)),
+                            ]),
+                        ]),
                     )]),
                 )
                 .with("objective", slo.availability)
@@ -652,6 +658,37 @@ fn alertmanager(cx: &Cx, topic: &Address, region: &str) -> Value {
                     ])]),
                 ),
             ]),
+        ),
+    ])
+}
+
+/// Recording rules for a service's golden signals, so dashboards and ad-hoc
+/// queries read cheap precomputed series.
+fn recording_rules(service: &str) -> Value {
+    let sel = format!("service=\"{service}\"");
+    let rule = |record: &str, expr: String| {
+        map([
+            ("record", record.into()),
+            ("expr", expr.into()),
+            ("labels", map([("service", service.into())])),
+        ])
+    };
+    list([
+        rule(
+            "service:http_requests:rate5m",
+            format!("sum by (service) (rate(http_requests_total{{{sel}}}[5m]))"),
+        ),
+        rule(
+            "service:http_errors:ratio_rate5m",
+            format!(
+                "sum by (service) (rate(http_requests_total{{{sel},code=~\"5..\"}}[5m])) / sum by (service) (rate(http_requests_total{{{sel}}}[5m]))"
+            ),
+        ),
+        rule(
+            "service:http_request_duration_seconds:p99_5m",
+            format!(
+                "histogram_quantile(0.99, sum by (service, le) (rate(http_request_duration_seconds_bucket{{{sel}}}[5m])))"
+            ),
         ),
     ])
 }

@@ -30,7 +30,7 @@ use strata_model::Plan;
 pub use alertmanager::Alertmanager;
 pub use ci::Ci;
 pub use collectors::Collectors;
-pub use diagram::Diagram;
+pub use diagram::{Diagram, dot as architecture_dot};
 pub use ecs::Ecs;
 pub use grafana::Grafana;
 pub use kubernetes::Kubernetes;

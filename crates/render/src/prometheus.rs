@@ -101,12 +101,30 @@ fn unit_tests(env: &Ident, groups: &[J]) -> J {
                 .iter()
                 .map(|r| json!({"exp_labels": r["labels"], "exp_annotations": r["annotations"]}))
                 .collect();
-            tests.push(json!({
+            let mut burning = json!({
                 "name": format!("{service} burning its error budget pages"),
                 "interval": "1m",
                 "input_series": series(10),
                 "alert_rule_test": [{"eval_time": "90m", "alertname": alert, "exp_alerts": expected}]
-            }));
+            });
+            // The recording rule for the error ratio reads exactly 10%.
+            let recorded = groups
+                .iter()
+                .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+                .any(|r| {
+                    r["record"] == "service:http_errors:ratio_rate5m"
+                        && r["expr"]
+                            .as_str()
+                            .is_some_and(|e| e.contains(&format!("service=\"{service}\"")))
+                });
+            if recorded {
+                burning["promql_expr_test"] = json!([{
+                    "expr": format!("service:http_errors:ratio_rate5m{{service=\"{service}\"}}"),
+                    "eval_time": "60m",
+                    "exp_samples": [{"labels": format!("service:http_errors:ratio_rate5m{{service=\"{service}\"}}"), "value": 0.1}]
+                }]);
+            }
+            tests.push(burning);
             tests.push(json!({
                 "name": format!("{service} within its error budget stays quiet"),
                 "interval": "1m",
