@@ -17,6 +17,7 @@ mod diagram;
 mod ecs;
 mod grafana;
 pub mod hcl;
+mod helm;
 mod kubernetes;
 mod openshift;
 mod prometheus;
@@ -33,6 +34,7 @@ pub use collectors::Collectors;
 pub use diagram::{Diagram, dot as architecture_dot};
 pub use ecs::Ecs;
 pub use grafana::Grafana;
+pub use helm::Helm;
 pub use kubernetes::Kubernetes;
 pub use openshift::Openshift;
 pub use prometheus::Prometheus;
@@ -71,6 +73,7 @@ pub fn all() -> Vec<Box<dyn Renderer>> {
         Box::new(Terraform),
         Box::new(Kubernetes),
         Box::new(Openshift),
+        Box::new(Helm),
         Box::new(Ci),
         Box::new(Ecs),
         Box::new(Grafana),

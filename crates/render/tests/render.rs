@@ -598,3 +598,148 @@ fn openshift_environments_get_a_template() {
     let eks = strata_render::render(&plan("eks-platform")).unwrap();
     assert!(!eks.keys().any(|p| p.starts_with("openshift/")));
 }
+
+fn yaml_docs(text: &str) -> Vec<serde_json::Value> {
+    text.split("\n---")
+        .map(|d| d.trim_start_matches("---"))
+        .filter(|d| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .map(|d| {
+            let parsed = strata_spec::yaml::parse(d);
+            assert!(
+                parsed.diagnostics.is_empty(),
+                "{:?}\n{d}",
+                parsed.diagnostics
+            );
+            parsed.root.unwrap().to_json()
+        })
+        .collect()
+}
+
+/// The Helm chart, linted (`--strict`) and rendered with Helm's own engine
+/// for each environment, gives exactly that environment's manifests, which
+/// pass `kubernetes-validate --strict`.
+#[test]
+fn helm_chart_renders_each_environment_exactly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let python = root.join(".venv/bin/python");
+    let script = root.join("tools/validators/helm-render.py");
+    let helm_ok = Command::new(&python)
+        .args(["-c", "import helm_python"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        helm_ok,
+        "Helm's engine is needed: run `.venv/bin/pip install helm-python-sdk`"
+    );
+    let mut compared = 0;
+    for name in EXAMPLES {
+        let p = plan(name);
+        let tree = strata_render::render(&p).unwrap();
+        let dir = write(&tree);
+        let chart = dir.path().join(format!("deploy/charts/{}", p.app));
+        let places: Vec<(String, String)> = tree
+            .keys()
+            .filter_map(|k| k.strip_prefix("kubernetes/"))
+            .filter_map(|k| {
+                let mut parts = k.split('/');
+                let env = parts.next()?;
+                let module = parts.next()?;
+                module
+                    .starts_with("workloads")
+                    .then(|| (env.to_owned(), module.to_owned()))
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for (env, module) in places {
+            let suffix = module
+                .strip_prefix("workloads")
+                .unwrap()
+                .trim_start_matches('_')
+                .replace('_', "-");
+            let values = if suffix.is_empty() {
+                chart.join(format!("values-{env}.yaml"))
+            } else {
+                chart.join(format!("values-{env}-{suffix}.yaml"))
+            };
+            if !values.exists() {
+                continue;
+            }
+            let ns = tree
+                .iter()
+                .find(|(k, _)| k.starts_with(&format!("kubernetes/{env}/{module}/namespace-")))
+                .map(|(_, t)| {
+                    yaml_docs(t)[0]["metadata"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .unwrap();
+            let out = dir.path().join(format!("helm-out/{env}-{module}"));
+            let mut c = Command::new(&python);
+            c.arg(&script).arg(&chart).arg(&values).arg(&ns).arg(&out);
+            let (ok, log) = run(c);
+            assert!(ok, "{name}/{env}: helm lint/render\n{log}");
+            let rendered: Vec<std::path::PathBuf> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            let mut c = Command::new(root.join(".venv/bin/kubernetes-validate"));
+            c.args(["--strict", "--quiet"]).args(&rendered);
+            let (ok, log) = run(c);
+            assert!(
+                ok,
+                "{name}/{env}: kubernetes-validate on Helm output\n{log}"
+            );
+            // Same objects as the plain manifests, once the chart's labels are set aside.
+            let mut from_helm = std::collections::BTreeMap::new();
+            for f in &rendered {
+                for mut doc in yaml_docs(&std::fs::read_to_string(f).unwrap()) {
+                    let labels = doc["metadata"]["labels"].as_object_mut().unwrap();
+                    labels.remove("helm.sh/chart");
+                    labels.remove("app.kubernetes.io/instance");
+                    let key = (
+                        doc["kind"].as_str().unwrap().to_owned(),
+                        doc["metadata"]["name"].as_str().unwrap().to_owned(),
+                    );
+                    from_helm.insert(key, doc);
+                }
+            }
+            let mut direct = std::collections::BTreeMap::new();
+            for (path, text) in tree
+                .iter()
+                .filter(|(k, _)| k.starts_with(&format!("kubernetes/{env}/{module}/")))
+            {
+                let doc = yaml_docs(text).remove(0);
+                let key = (
+                    doc["kind"].as_str().unwrap().to_owned(),
+                    doc["metadata"]["name"].as_str().unwrap().to_owned(),
+                );
+                if doc["metadata"]["namespace"] == ns.as_str() && key.0 != "Namespace" {
+                    direct.insert(key, doc);
+                } else {
+                    let _ = path;
+                }
+            }
+            assert_eq!(
+                from_helm.keys().collect::<Vec<_>>(),
+                direct.keys().collect::<Vec<_>>(),
+                "{name}/{env}/{module}"
+            );
+            for (k, v) in &direct {
+                assert_eq!(
+                    &from_helm[k], v,
+                    "{name}/{env}/{module}: {k:?} differs between Helm and the manifests"
+                );
+            }
+            compared += direct.len();
+        }
+    }
+    assert!(compared >= 60, "compared only {compared} objects");
+}
