@@ -1382,6 +1382,22 @@ pub fn application_res(
     k8s(cx, m, Kind::Application, &name, layer, src, "argocd", spec).with("name", addon_name)
 }
 
+/// A ClusterIP Service spec for pods with `labels`, on their `http` port.
+fn cluster_ip(labels: &Value, port: u32) -> Value {
+    map([
+        ("type", "ClusterIP".into()),
+        ("selector", labels.clone()),
+        (
+            "ports",
+            list([map([
+                ("name", "http".into()),
+                ("port", port.into()),
+                ("targetPort", "http".into()),
+            ])]),
+        ),
+    ])
+}
+
 fn millicores(cpu_units: u32) -> String {
     format!("{}m", u64::from(cpu_units) * 1000 / 1024)
 }
@@ -1955,18 +1971,7 @@ fn kube(
                             Layer::AppProvisioning,
                             &src,
                             &ns_name,
-                            map([
-                                ("type", "ClusterIP".into()),
-                                ("selector", labels.clone()),
-                                (
-                                    "ports",
-                                    list([map([
-                                        ("name", "http".into()),
-                                        ("port", s.port.into()),
-                                        ("targetPort", "http".into()),
-                                    ])]),
-                                ),
-                            ]),
+                            cluster_ip(&labels, s.port),
                         )
                         .after(&ns),
                     );
@@ -2016,18 +2021,7 @@ fn kube(
                 Layer::AppProvisioning,
                 &src,
                 &ns_name,
-                map([
-                    ("type", "ClusterIP".into()),
-                    ("selector", labels.clone()),
-                    (
-                        "ports",
-                        list([map([
-                            ("name", "http".into()),
-                            ("port", s.port.into()),
-                            ("targetPort", "http".into()),
-                        ])]),
-                    ),
-                ]),
+                cluster_ip(&labels, s.port),
             )
             .after(&ns),
         );

@@ -17,39 +17,26 @@ pub struct Ecs;
 pub const IMAGE: &str = "<IMAGE>";
 
 fn resolve(plan: &Plan, v: &Value) -> J {
-    match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::String(s) => J::String(s.clone()),
-        Value::List(items) => J::Array(items.iter().map(|i| resolve(plan, i)).collect()),
-        Value::Map(m) => J::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), resolve(plan, v)))
-                .collect(),
-        ),
-        Value::Ref(r) => {
-            let target = plan.graph.get(&r.address);
-            let by = |k: &str| {
-                target
-                    .and_then(|t| t.get(k))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            let v = match (r.address.kind, r.attribute.as_str()) {
-                // ECS takes a secret's name in place of its ARN, same region.
-                (Kind::AwsSecretsmanagerSecret, "arn") => by("name"),
-                (Kind::AwsIamRole, "arn") => {
-                    by("name").map(|n| format!("arn:aws:iam::${{account_id}}:role/{n}"))
-                }
-                (Kind::AwsCloudwatchLogGroup, "name") => by("name"),
-                (Kind::AwsEcrRepository, "repository_url") => Some(IMAGE.to_owned()),
-                _ => None,
-            };
-            J::String(v.unwrap_or_else(|| placeholder(&r.address, &r.attribute)))
-        }
-    }
+    crate::value_json(v, &|r| {
+        let target = plan.graph.get(&r.address);
+        let by = |k: &str| {
+            target
+                .and_then(|t| t.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let v = match (r.address.kind, r.attribute.as_str()) {
+            // ECS takes a secret's name in place of its ARN, same region.
+            (Kind::AwsSecretsmanagerSecret, "arn") => by("name"),
+            (Kind::AwsIamRole, "arn") => {
+                by("name").map(|n| format!("arn:aws:iam::${{account_id}}:role/{n}"))
+            }
+            (Kind::AwsCloudwatchLogGroup, "name") => by("name"),
+            (Kind::AwsEcrRepository, "repository_url") => Some(IMAGE.to_owned()),
+            _ => None,
+        };
+        J::String(v.unwrap_or_else(|| placeholder(&r.address, &r.attribute)))
+    })
 }
 
 fn task_definition(plan: &Plan, td: &Resource) -> J {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value as J, json};
+use serde_json::{Map, Value as J};
 use strata_model::{Address, Family, Kind, Plan, Resource, Value};
 
 use crate::{RenderError, Renderer, Tree, yaml};
@@ -99,23 +99,14 @@ fn derive(rv: &Resolver, target: &Resource, attr: &str) -> Option<String> {
 }
 
 pub(crate) fn to_json(rv: &Resolver, v: &Value) -> J {
-    match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::String(s) => J::String(s.clone()),
-        Value::List(items) => J::Array(items.iter().map(|i| to_json(rv, i)).collect()),
-        Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), to_json(rv, v))).collect()),
-        Value::Ref(r) => {
-            let derived = rv
-                .plan
-                .graph
-                .get(&r.address)
-                .and_then(|t| derive(rv, t, &r.attribute));
-            J::String(derived.unwrap_or_else(|| placeholder(&r.address, &r.attribute)))
-        }
-    }
+    crate::value_json(v, &|r| {
+        let derived = rv
+            .plan
+            .graph
+            .get(&r.address)
+            .and_then(|t| derive(rv, t, &r.attribute));
+        J::String(derived.unwrap_or_else(|| placeholder(&r.address, &r.attribute)))
+    })
 }
 
 /// Every cloud attribute the manifests need from Terraform, by placeholder.

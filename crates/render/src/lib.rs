@@ -94,6 +94,29 @@ pub fn render(plan: &Plan) -> Result<Tree, RenderError> {
     Ok(out)
 }
 
+/// A graph value as JSON, references resolved by `resolve`.
+pub(crate) fn value_json(
+    v: &strata_model::Value,
+    resolve: &dyn Fn(&strata_model::Reference) -> serde_json::Value,
+) -> serde_json::Value {
+    use serde_json::Value as J;
+    use strata_model::Value;
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Value::String(s) => J::String(s.clone()),
+        Value::List(items) => J::Array(items.iter().map(|i| value_json(i, resolve)).collect()),
+        Value::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_json(v, resolve)))
+                .collect(),
+        ),
+        Value::Ref(r) => resolve(r),
+    }
+}
+
 /// YAML text for a serialisable value, with a generated-file header.
 pub(crate) fn yaml<T: serde::Serialize>(
     renderer: &'static str,
