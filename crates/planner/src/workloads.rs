@@ -630,6 +630,7 @@ fn ecs(
         ),
     );
     let mut secret_arns: Vec<Value> = Vec::new();
+    let mut parameter_arns: Vec<Value> = Vec::new();
     for name in cx.spec.services.keys().cloned().collect::<Vec<_>>() {
         let Some(s) = resolve::service(cx.spec, &cx.env.name, &name) else {
             continue;
@@ -695,10 +696,28 @@ fn ecs(
             .iter()
             .map(|(k, v)| map([("name", k.clone().into()), ("value", v.clone().into())]))
             .collect();
-        for (k, v) in dependency_env(&s, stores) {
-            environment.push(map([("name", k.into()), ("value", v)]));
-        }
         let mut secrets: Vec<Value> = Vec::new();
+        for (k, v) in dependency_env(&s, stores) {
+            if matches!(v, Value::Ref(_)) {
+                // Known only once the store exists: kept in Parameter Store and
+                // injected by ECS, so task definitions never need filling in.
+                let id = format!("{name}_{}", k.to_ascii_lowercase());
+                let param = cx.put(
+                    cx.res(m, Kind::AwsSsmParameter, &id, Layer::AppProvisioning, &src)
+                        .with(
+                            "name",
+                            format!("/{}/{}/{name}/{k}", cx.spec.app, cx.env.name),
+                        )
+                        .with("type", "String")
+                        .with("tier", "Standard")
+                        .with("value", v),
+                );
+                secrets.push(map([("name", k.into()), ("valueFrom", r(&param, "arn"))]));
+                parameter_arns.push(r(&param, "arn"));
+            } else {
+                environment.push(map([("name", k.into()), ("value", v)]));
+            }
+        }
         for (var, secret) in &s.secrets {
             if let Some(a) = stores.secrets.get(secret) {
                 secrets.push(map([
@@ -975,6 +994,16 @@ fn ecs(
                 "ReadServiceSecrets",
                 &["secretsmanager:GetSecretValue"],
                 secret_arns,
+            ),
+        );
+    }
+    if !parameter_arns.is_empty() {
+        exec_statements.insert(
+            0,
+            allow(
+                "ReadServiceParameters",
+                &["ssm:GetParameters"],
+                parameter_arns,
             ),
         );
     }

@@ -27,7 +27,7 @@ fn resolve(plan: &Plan, v: &Value) -> J {
         };
         let v = match (r.address.kind, r.attribute.as_str()) {
             // ECS takes a secret's name in place of its ARN, same region.
-            (Kind::AwsSecretsmanagerSecret, "arn") => by("name"),
+            (Kind::AwsSecretsmanagerSecret | Kind::AwsSsmParameter, "arn") => by("name"),
             (Kind::AwsIamRole, "arn") => {
                 by("name").map(|n| format!("arn:aws:iam::${{account_id}}:role/{n}"))
             }
