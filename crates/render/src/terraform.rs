@@ -52,18 +52,6 @@ fn provider_of(kind: Kind) -> Option<&'static str> {
     }
 }
 
-fn file_of(m: ModuleKind) -> &'static str {
-    match m {
-        ModuleKind::Network => "network.tf",
-        ModuleKind::Data => "data.tf",
-        ModuleKind::Workloads => "workloads.tf",
-        ModuleKind::Edge => "edge.tf",
-        ModuleKind::Observability => "observability.tf",
-        ModuleKind::Delivery => "delivery.tf",
-        ModuleKind::Security => "security.tf",
-    }
-}
-
 struct Env<'a> {
     plan: &'a Plan,
     env: &'a Ident,
@@ -72,7 +60,39 @@ struct Env<'a> {
     /// Inputs for references that leave this root module.
     variables: BTreeMap<String, String>,
     uses_account: bool,
+    /// Set when writing a shared module rather than a root module.
+    module: Option<ModuleMode>,
 }
+
+/// Writing a module shared by every environment and region of one layer.
+#[derive(Default, Clone)]
+struct ModuleMode {
+    /// `kind.name` of resources only some instances have (`count`).
+    optional: BTreeSet<String>,
+    /// Split resources: `kind.name` → the Terraform names of its variants.
+    split: BTreeMap<String, Vec<String>>,
+    /// The instance (environment, region) of the resource being written,
+    /// and its `kind.name`.
+    at: Option<(Ident, Option<String>)>,
+    current: String,
+    /// Module inputs for references that leave the layer, by variable name.
+    externals: BTreeMap<String, External>,
+}
+
+/// A reference out of a shared module, relative to the instance using it.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct External {
+    layer: ModuleKind,
+    /// `None`: the same region as the instance; otherwise that region.
+    region: Option<Option<String>>,
+    /// `None`: the same environment; otherwise that one.
+    env: Option<Ident>,
+    kind: Kind,
+    name: String,
+    attr: String,
+}
+
+const LIFTED: &str = "\u{1}v:";
 
 impl<'a> Env<'a> {
     fn new(plan: &'a Plan, env: &'a Ident) -> Self {
@@ -103,17 +123,76 @@ impl<'a> Env<'a> {
             names,
             variables: BTreeMap::new(),
             uses_account: false,
+            module: None,
         }
     }
 
     /// A reference as a traversal, or a variable when it leaves the module.
     fn reference(&mut self, a: &Address, attr: &str) -> Expr {
+        if let Some(m) = &mut self.module {
+            let (env, region) = m.at.clone().unwrap_or_else(|| (self.env.clone(), None));
+            let internal = a.env == env && a.module.region == region && self.names.contains_key(a);
+            if !internal {
+                let ext = External {
+                    layer: a.module.kind,
+                    region: (a.module.region != region).then(|| a.module.region.clone()),
+                    env: (a.env != env).then(|| a.env.clone()),
+                    kind: a.kind,
+                    name: a.name.to_string(),
+                    attr: attr.to_owned(),
+                };
+                let mut var = format!("ref_{}", a.module.kind.as_str());
+                if let Some(r) = &ext.region {
+                    var.push_str(&format!(
+                        "_at_{}",
+                        r.as_deref().unwrap_or("primary").replace('-', "_")
+                    ));
+                }
+                if let Some(e) = &ext.env {
+                    var.push_str(&format!("_env_{e}"));
+                }
+                var.push_str(&format!(
+                    "_{}_{}_{}",
+                    a.kind,
+                    a.name,
+                    attr.replace(['.', '[', ']'], "_")
+                ));
+                m.externals.insert(var.clone(), ext);
+                return Expr::Raw(format!("var.{var}"));
+            }
+            let id = format!("{}.{}", a.kind, a.name);
+            if let Some(variants) = m.split.get(&id).cloned() {
+                let attr = terraform_attr(attr);
+                let for_each =
+                    a.kind == Kind::AwsRoute53Record && self.for_each_records().contains(a);
+                let parts: Vec<String> = variants
+                    .iter()
+                    .map(|v| {
+                        if for_each {
+                            format!("[for record in {}.{v} : record.{attr}]", a.kind)
+                        } else {
+                            format!("{}.{v}[*].{attr}", a.kind)
+                        }
+                    })
+                    .collect();
+                return Expr::Raw(if for_each {
+                    format!("concat({})", parts.join(", "))
+                } else {
+                    format!("one(concat({}))", parts.join(", "))
+                });
+            }
+        }
         if let Some(n) = self.names.get(a) {
-            let attr = match attr {
-                "master_user_secret_arn" => "master_user_secret[0].secret_arn",
-                "identity_oidc_issuer" => "identity[0].oidc[0].issuer",
-                other => other,
+            let optional = self
+                .module
+                .as_ref()
+                .is_some_and(|m| m.optional.contains(&format!("{}.{n}", a.kind)));
+            let n = if optional {
+                format!("{n}[0]")
+            } else {
+                n.clone()
             };
+            let attr = terraform_attr(attr);
             if a.kind == Kind::AwsRoute53Record && self.for_each_records().contains(a) {
                 return Expr::Raw(format!("[for record in {}.{n} : record.{attr}]", a.kind));
             }
@@ -139,7 +218,7 @@ impl<'a> Env<'a> {
     fn for_each_records(&self) -> BTreeSet<&'a Address> {
         self.plan
             .graph
-            .in_env(self.env)
+            .iter()
             .filter(|r| r.get("for_each_validation_option_of").is_some())
             .map(|r| &r.address)
             .collect()
@@ -147,6 +226,9 @@ impl<'a> Env<'a> {
 
     /// A string, with `${account_id}` as the caller's account.
     fn string(&mut self, s: &str) -> Expr {
+        if let Some(key) = s.strip_prefix(LIFTED) {
+            return Expr::Raw(format!("var.values[{}]", quote(key)));
+        }
         if !s.contains(ACCOUNT) {
             return Expr::str(s);
         }
@@ -342,13 +424,21 @@ impl<'a> Env<'a> {
                     Expr::Raw(t) => t,
                     _ => return None,
                 };
-                Some(vec![
-                    Item::Attr(
-                        "for_each".into(),
-                        Expr::Raw(format!(
-                            "{{\n    for option in {cert} : option.domain_name => option\n  }}"
-                        )),
+                let gate = self
+                    .module
+                    .as_ref()
+                    .filter(|m| m.optional.contains(&m.current))
+                    .map(|m| format!("var.create[{}] ? ", quote(&m.current)));
+                let for_each = match gate {
+                    Some(g) => format!(
+                        "{g}{{\n    for option in {cert} : option.domain_name => option\n  }} : {{}}"
                     ),
+                    None => {
+                        format!("{{\n    for option in {cert} : option.domain_name => option\n  }}")
+                    }
+                };
+                Some(vec![
+                    Item::Attr("for_each".into(), Expr::Raw(for_each)),
                     Item::Attr(
                         "name".into(),
                         Expr::Raw("each.value.resource_record_name".into()),
@@ -430,7 +520,18 @@ impl<'a> Env<'a> {
     fn resource(&mut self, r: &Resource) -> Vec<Block> {
         let name = self.names[&r.address].clone();
         let mut body = Vec::new();
-        if let Some(region) = &r.address.module.region {
+        let id = format!("{}.{name}", r.kind);
+        if let Some(m) = &mut self.module {
+            m.current = id.clone();
+        }
+        let count = self.module.as_ref().and_then(|m| {
+            (m.optional.contains(&id) && r.get("for_each_validation_option_of").is_none())
+                .then(|| Expr::Raw(format!("var.create[{}] ? 1 : 0", quote(&id))))
+        });
+        if let Some(c) = &count {
+            body.push(Item::Attr("count".into(), c.clone()));
+        }
+        if let (Some(region), None) = (&r.address.module.region, &self.module) {
             if provider_of(r.kind) == Some("aws") {
                 body.push(Item::Attr(
                     "provider".into(),
@@ -439,9 +540,14 @@ impl<'a> Env<'a> {
             }
         }
         body.extend(self.body(&r.attributes, r.kind));
+        let here = self.module.as_ref().and_then(|m| m.at.clone());
         let deps: Vec<Expr> = r
             .explicit_depends_on
             .iter()
+            .filter(|a| {
+                here.as_ref()
+                    .is_none_or(|(e, reg)| &a.env == e && &a.module.region == reg)
+            })
             .filter_map(|a| {
                 self.names
                     .get(a)
@@ -474,16 +580,24 @@ impl<'a> Env<'a> {
                         &format!("{name}_{}", feature.to_ascii_lowercase()),
                     ],
                 );
-                if let Some(region) = &r.address.module.region {
+                if let (Some(region), None) = (&r.address.module.region, &self.module) {
                     b = b.attr(
                         "provider",
                         Expr::Raw(format!("aws.{}", region.replace('-', "_"))),
                     );
                 }
+                if let Some(c) = &count {
+                    b = b.attr("count", c.clone());
+                }
+                let detector = if count.is_some() {
+                    format!("{name}[0]")
+                } else {
+                    name.clone()
+                };
                 blocks.push(
                     b.attr(
                         "detector_id",
-                        Expr::Raw(format!("aws_guardduty_detector.{name}.id")),
+                        Expr::Raw(format!("aws_guardduty_detector.{detector}.id")),
                     )
                     .attr("name", Expr::str(feature))
                     .attr("status", Expr::str("ENABLED")),
@@ -525,177 +639,398 @@ impl Renderer for Terraform {
     }
 
     fn render(&self, plan: &Plan, out: &mut Tree) -> Result<(), RenderError> {
-        let app = plan.app.as_str();
-        let inputs = crate::kubernetes::terraform_inputs(plan);
-        for env in &plan.environments {
-            let mut e = Env::new(plan, env);
-            let resources: Vec<&Resource> = plan
-                .graph
-                .in_env(env)
-                .filter(|r| provider_of(r.kind).is_some())
-                .collect();
-            if resources.is_empty() {
-                continue;
-            }
-            let dir = format!("terraform/{env}");
-            let mut by_file: BTreeMap<&str, Vec<Block>> = BTreeMap::new();
-            let mut providers: BTreeSet<&str> = BTreeSet::new();
-            let mut regions: BTreeSet<String> = BTreeSet::new();
-            let mut primary_region: Option<String> = None;
-            for r in &resources {
-                providers.insert(provider_of(r.kind).unwrap_or("aws"));
-                if let Some(reg) = &r.address.module.region {
-                    regions.insert(reg.clone());
-                }
-                if primary_region.is_none()
-                    && r.kind == Kind::AwsSubnet
-                    && r.address.module.region.is_none()
-                {
-                    primary_region = r
-                        .get("availability_zone")
-                        .and_then(Value::as_str)
-                        .map(|z| z[..z.len() - 1].to_owned());
-                }
-                let blocks = e.resource(r);
-                by_file
-                    .entry(file_of(r.address.module.kind))
-                    .or_default()
-                    .extend(blocks);
-            }
-            let region = primary_region.unwrap_or_else(|| "us-east-1".to_owned());
-            for (name, blocks) in &by_file {
-                out.insert(format!("{dir}/{name}"), header(fix_keys(file(blocks))));
-            }
-            // versions.tf: pinned providers and the remote state.
-            let mut required = Vec::new();
-            for (local, source, version) in PROVIDERS.iter().filter(|p| providers.contains(p.0)) {
-                required.push((
-                    (*local).to_owned(),
-                    Expr::Object(vec![
-                        ("source".into(), Expr::str(source)),
-                        ("version".into(), Expr::str(version)),
-                    ]),
-                ));
-            }
-            let terraform = Block::new("terraform", &[])
-                .attr("required_version", Expr::str(">= 1.10.0"))
-                .block(Block {
-                    kind: "required_providers".into(),
-                    labels: vec![],
-                    body: required
-                        .into_iter()
-                        .map(|(k, v)| Item::Attr(k, v))
-                        .collect(),
-                })
-                .block(
-                    Block::new("backend", &["s3"])
-                        .attr("bucket", Expr::str(&format!("{app}-terraform-state")))
-                        .attr("key", Expr::str(&format!("{env}/terraform.tfstate")))
-                        .attr("region", Expr::str(&region))
-                        .attr("encrypt", Expr::Raw("true".into()))
-                        .attr(
-                            "dynamodb_table",
-                            Expr::str(&format!("{app}-terraform-locks")),
-                        ),
-                );
-            out.insert(format!("{dir}/versions.tf"), header(file(&[terraform])));
-            // providers.tf: default tags make every resource carry its owner.
-            let tags = Expr::Object(vec![
-                ("strata:app".into(), Expr::str(app)),
-                ("strata:env".into(), Expr::str(env.as_str())),
-                ("managed-by".into(), Expr::str("strata")),
-            ]);
-            let aws = |alias: Option<&str>, region: &str| {
-                let mut b = Block::new("provider", &["aws"]);
-                if let Some(a) = alias {
-                    b = b.attr("alias", Expr::str(a));
-                }
-                b.attr("region", Expr::str(region))
-                    .block(Block::new("default_tags", &[]).attr("tags", tags.clone()))
-            };
-            let mut pblocks = vec![aws(None, &region)];
-            for reg in &regions {
-                pblocks.push(aws(Some(&reg.replace('-', "_")), reg));
-            }
-            if e.uses_account {
-                pblocks.push(Block::new("data", &["aws_caller_identity", "current"]));
-            }
-            out.insert(format!("{dir}/providers.tf"), header(file(&pblocks)));
-            // variables.tf: inputs that come from outside this root module.
-            if !e.variables.is_empty() {
-                let vars: Vec<Block> = e
-                    .variables
-                    .iter()
-                    .map(|(n, d)| {
-                        Block::new("variable", &[n])
-                            .attr("description", Expr::str(d))
-                            .attr("type", Expr::Raw("string".into()))
-                    })
-                    .collect();
-                out.insert(format!("{dir}/variables.tf"), header(file(&vars)));
-            }
-            // outputs.tf: what other tools and environments need.
-            let mut outputs = Vec::new();
-            for r in &resources {
-                let what = match r.kind {
-                    Kind::AwsVpc => Some(("id", "VPC id")),
-                    Kind::AwsLb => Some(("dns_name", "DNS name of the load balancer")),
-                    Kind::AwsEksCluster => Some(("name", "EKS cluster name")),
-                    Kind::AwsEcsCluster => Some(("name", "ECS cluster name")),
-                    Kind::AwsRdsCluster => Some(("endpoint", "writer endpoint of the database")),
-                    Kind::AwsEcrRepository => Some(("repository_url", "image repository")),
-                    Kind::AwsIamRole if r.address.name.as_str() == "ci" => {
-                        Some(("arn", "role the CI pipeline assumes through OIDC"))
-                    }
-                    _ => None,
-                };
-                if let Some((attr, desc)) = what {
-                    let n = &e.names[&r.address];
-                    outputs.push(
-                        Block::new(
-                            "output",
-                            &[&format!(
-                                "{}_{}",
-                                r.kind.as_str().trim_start_matches("aws_"),
-                                n
-                            )],
-                        )
-                        .attr("description", Expr::str(&format!("{desc} ({})", r.address)))
-                        .attr("value", Expr::Raw(format!("{}.{n}.{attr}", r.kind))),
-                    );
-                }
-            }
-            // Values the Kubernetes manifests carry as `${terraform:...}`.
-            for (a, attrs) in inputs.iter().filter(|(a, _)| &a.env == env) {
-                let Some(n) = e.names.get(a).cloned() else {
-                    continue;
-                };
-                for attr in attrs {
-                    let value = match e.reference(a, attr) {
-                        Expr::Raw(t) => t,
-                        _ => continue,
-                    };
-                    outputs.push(
-                        Block::new("output", &[&crate::kubernetes::output_name(a, attr)])
-                            .attr(
-                                "description",
-                                Expr::str(&format!(
-                                    "`{attr}` of {a} ({n}), for the Kubernetes manifests"
-                                )),
-                            )
-                            .attr("value", Expr::Raw(value)),
-                    );
-                }
-            }
-            if !outputs.is_empty() {
-                out.insert(format!("{dir}/outputs.tf"), header(file(&outputs)));
-            }
-        }
+        let layers = shared_layers(plan);
+        render_shared(plan, &layers, out);
         out.insert(
             "terraform/bootstrap/main.tf".to_owned(),
             header(bootstrap(plan)),
         );
         Ok(())
+    }
+}
+
+/// `terraform/modules/<layer>/`, shared by every environment and region,
+/// and a root module per environment (`terraform/<env>/`) that calls them
+/// with what differs: which resources exist (`create`), settings (`values`)
+/// and the attributes of other layers (one input per attribute, so no
+/// module-level dependency cycles).
+fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, out: &mut Tree) {
+    let app = plan.app.as_str();
+    let Some(first_env) = plan.environments.first() else {
+        return;
+    };
+    let mut externals: BTreeMap<ModuleKind, BTreeMap<String, External>> = BTreeMap::new();
+    let mut written: BTreeMap<ModuleKind, (Vec<Block>, BTreeSet<&str>, bool)> = BTreeMap::new();
+    for (layer, l) in layers {
+        let mut e = Env::new(plan, first_env);
+        e.names = l.names.clone();
+        e.module = Some(l.mode(None));
+        let mut blocks = Vec::new();
+        let mut providers = BTreeSet::new();
+        for (inst, r) in &l.merged {
+            if let Some(m) = &mut e.module {
+                m.at = Some(inst.clone());
+            }
+            providers.insert(provider_of(r.kind).unwrap_or("aws"));
+            blocks.extend(e.resource(r));
+        }
+        let m = e.module.take().unwrap_or_default();
+        externals.insert(*layer, m.externals);
+        written.insert(*layer, (blocks, providers, e.uses_account));
+    }
+    // What each module must offer: references from other layers, the key
+    // outputs, and the values the Kubernetes manifests need.
+    let mut needed: BTreeMap<ModuleKind, BTreeSet<(Kind, String, String)>> = BTreeMap::new();
+    for ext in externals.values().flat_map(|m| m.values()) {
+        needed
+            .entry(ext.layer)
+            .or_default()
+            .insert((ext.kind, ext.name.clone(), ext.attr.clone()));
+    }
+    for r in plan.graph.iter().filter(|r| provider_of(r.kind).is_some()) {
+        if let Some((attr, _)) = key_output(r) {
+            needed.entry(r.address.module.kind).or_default().insert((
+                r.kind,
+                r.address.name.to_string(),
+                attr.to_owned(),
+            ));
+        }
+    }
+    let k8s_inputs = crate::kubernetes::terraform_inputs(plan);
+    for (a, attrs) in &k8s_inputs {
+        for attr in attrs {
+            needed.entry(a.module.kind).or_default().insert((
+                a.kind,
+                a.name.to_string(),
+                attr.clone(),
+            ));
+        }
+    }
+    for (layer, l) in layers {
+        let dir = format!("terraform/modules/{}", layer.as_str());
+        let (mut main, providers, uses_account) = written.remove(layer).unwrap_or_default();
+        if uses_account {
+            main.push(Block::new("data", &["aws_caller_identity", "current"]));
+        }
+        out.insert(format!("{dir}/main.tf"), header(fix_keys(file(&main))));
+        out.insert(
+            format!("{dir}/versions.tf"),
+            header(file(&[Block::new("terraform", &[])
+                .attr("required_version", Expr::str(">= 1.10.0"))
+                .block(required_providers(&providers))])),
+        );
+        let mut vars = vec![
+            Block::new("variable", &["create"])
+                .attr("description", Expr::str("Which resources that only some environments have this instance creates, by `kind.name`."))
+                .attr("type", Expr::Raw("map(bool)".into()))
+                .attr("default", Expr::Object(vec![])),
+            Block::new("variable", &["values"])
+                .attr("description", Expr::str("Settings that differ between environments, by `kind.name.attribute`."))
+                .attr("type", Expr::Raw("any".into()))
+                .attr("default", Expr::Object(vec![])),
+        ];
+        for (name, ext) in externals.get(layer).into_iter().flatten() {
+            let of_env = ext
+                .env
+                .as_ref()
+                .map(|e| format!(" of environment `{e}`"))
+                .unwrap_or_default();
+            vars.push(
+                Block::new("variable", &[name])
+                    .attr(
+                        "description",
+                        Expr::str(&format!(
+                            "`{}` of {}.{} in the {} layer{of_env}",
+                            ext.attr,
+                            ext.kind,
+                            ext.name,
+                            ext.layer.as_str()
+                        )),
+                    )
+                    .attr("type", Expr::Raw("any".into()))
+                    .attr("default", Expr::Raw("null".into())),
+            );
+        }
+        out.insert(format!("{dir}/variables.tf"), header(file(&vars)));
+        let mut e = Env::new(plan, first_env);
+        e.names = l.names.clone();
+        let optional = l.optional();
+        let mut outputs = Vec::new();
+        for (kind, name, attr) in needed.get(layer).into_iter().flatten() {
+            let id = format!("{kind}.{name}");
+            let Some((inst, r)) = l
+                .merged
+                .iter()
+                .find(|(_, r)| r.kind == *kind && r.address.name.as_str() == name)
+            else {
+                continue;
+            };
+            e.module = Some(l.mode(Some(inst.clone())));
+            let value = match e.reference(&r.address, attr) {
+                Expr::Raw(t) if optional.contains(&id) => format!("try({t}, null)"),
+                Expr::Raw(t) => t,
+                _ => continue,
+            };
+            outputs.push(
+                Block::new("output", &[&out_name(*kind, name, attr)])
+                    .attr("description", Expr::str(&format!("`{attr}` of {id}")))
+                    .attr("value", Expr::Raw(value)),
+            );
+        }
+        if !outputs.is_empty() {
+            out.insert(format!("{dir}/outputs.tf"), header(file(&outputs)));
+        }
+    }
+    for env in &plan.environments {
+        let mut e = Env::new(plan, env);
+        let mut calls = Vec::new();
+        let mut providers: BTreeSet<&str> = BTreeSet::new();
+        let mut regions: BTreeSet<String> = BTreeSet::new();
+        let region = plan
+            .graph
+            .in_env(env)
+            .find(|r| r.kind == Kind::AwsSubnet && r.address.module.region.is_none())
+            .and_then(|r| r.get("availability_zone").and_then(Value::as_str))
+            .map_or_else(|| "us-east-1".to_owned(), |z| z[..z.len() - 1].to_owned());
+        for (layer, l) in layers {
+            for inst in l.instances.iter().filter(|i| &i.0 == env) {
+                providers.extend(l.merged.iter().filter_map(|(_, r)| provider_of(r.kind)));
+                let mut b = Block::new("module", &[&label(*layer, &inst.1)]).attr(
+                    "source",
+                    Expr::str(&format!("../modules/{}", layer.as_str())),
+                );
+                if let Some(r) = &inst.1 {
+                    regions.insert(r.clone());
+                    b = b.attr(
+                        "providers",
+                        Expr::Object(vec![(
+                            "aws".into(),
+                            Expr::Raw(format!("aws.{}", r.replace('-', "_"))),
+                        )]),
+                    );
+                }
+                let create: Vec<(String, Expr)> = l
+                    .present
+                    .iter()
+                    .filter(|(_, have)| have.len() != l.instances.len())
+                    .map(|(id, have)| (id.clone(), Expr::Raw(have.contains(inst).to_string())))
+                    .collect();
+                if !create.is_empty() {
+                    b = b.attr("create", Expr::Object(create));
+                }
+                if let Some(vals) = l.values.get(inst) {
+                    let v: Vec<(String, Expr)> =
+                        vals.iter().map(|(k, v)| (k.clone(), e.expr(v))).collect();
+                    b = b.attr("values", Expr::Object(v));
+                }
+                for (var, ext) in externals.get(layer).into_iter().flatten() {
+                    let env_t = ext.env.clone().unwrap_or_else(|| env.clone());
+                    let region_t = ext.region.clone().unwrap_or_else(|| inst.1.clone());
+                    let Ok(name) = strata_model::Ident::new(&ext.name) else {
+                        continue;
+                    };
+                    let target = Address::new(
+                        env_t.clone(),
+                        strata_model::Module {
+                            kind: ext.layer,
+                            region: region_t.clone(),
+                        },
+                        ext.kind,
+                        name,
+                    );
+                    let value = if !plan.graph.contains(&target) {
+                        Expr::Raw("null".into())
+                    } else if &env_t == env && provider_of(ext.kind).is_some() {
+                        Expr::Raw(format!(
+                            "module.{}.{}",
+                            label(ext.layer, &region_t),
+                            out_name(ext.kind, &ext.name, &ext.attr)
+                        ))
+                    } else {
+                        e.reference(&target, &ext.attr)
+                    };
+                    b = b.attr(var, value);
+                }
+                calls.push(b);
+            }
+        }
+        if calls.is_empty() {
+            continue;
+        }
+        let dir = format!("terraform/{env}");
+        out.insert(format!("{dir}/main.tf"), header(file(&calls)));
+        out.insert(
+            format!("{dir}/versions.tf"),
+            header(file(&[versions_block(app, env, &region, &providers)])),
+        );
+        out.insert(
+            format!("{dir}/providers.tf"),
+            header(file(&providers_blocks(
+                app,
+                env,
+                &region,
+                &regions,
+                e.uses_account,
+            ))),
+        );
+        if !e.variables.is_empty() {
+            let vars: Vec<Block> = e
+                .variables
+                .iter()
+                .map(|(n, d)| {
+                    Block::new("variable", &[n])
+                        .attr("description", Expr::str(d))
+                        .attr("type", Expr::Raw("string".into()))
+                })
+                .collect();
+            out.insert(format!("{dir}/variables.tf"), header(file(&vars)));
+        }
+        let mut outputs = Vec::new();
+        for r in plan
+            .graph
+            .in_env(env)
+            .filter(|r| provider_of(r.kind).is_some())
+        {
+            if let Some((attr, desc)) = key_output(r) {
+                let module = label(r.address.module.kind, &r.address.module.region);
+                outputs.push(
+                    Block::new(
+                        "output",
+                        &[&format!(
+                            "{}_{module}_{}",
+                            r.kind.as_str().trim_start_matches("aws_"),
+                            r.address.name
+                        )],
+                    )
+                    .attr("description", Expr::str(&format!("{desc} ({})", r.address)))
+                    .attr(
+                        "value",
+                        Expr::Raw(format!(
+                            "module.{module}.{}",
+                            out_name(r.kind, r.address.name.as_str(), attr)
+                        )),
+                    ),
+                );
+            }
+        }
+        for (a, attrs) in k8s_inputs.iter().filter(|(a, _)| &a.env == env) {
+            for attr in attrs {
+                outputs.push(
+                    Block::new("output", &[&crate::kubernetes::output_name(a, attr)])
+                        .attr(
+                            "description",
+                            Expr::str(&format!("`{attr}` of {a}, for the Kubernetes manifests")),
+                        )
+                        .attr(
+                            "value",
+                            Expr::Raw(format!(
+                                "module.{}.{}",
+                                label(a.module.kind, &a.module.region),
+                                out_name(a.kind, a.name.as_str(), attr)
+                            )),
+                        ),
+                );
+            }
+        }
+        if !outputs.is_empty() {
+            out.insert(format!("{dir}/outputs.tf"), header(file(&outputs)));
+        }
+    }
+}
+
+/// The outputs every environment exports: (attribute, description).
+fn key_output(r: &Resource) -> Option<(&'static str, &'static str)> {
+    match r.kind {
+        Kind::AwsVpc => Some(("id", "VPC id")),
+        Kind::AwsLb => Some(("dns_name", "DNS name of the load balancer")),
+        Kind::AwsEksCluster => Some(("name", "EKS cluster name")),
+        Kind::AwsEcsCluster => Some(("name", "ECS cluster name")),
+        Kind::AwsRdsCluster => Some(("endpoint", "writer endpoint of the database")),
+        Kind::AwsEcrRepository => Some(("repository_url", "image repository")),
+        Kind::AwsIamRole if r.address.name.as_str() == "ci" => {
+            Some(("arn", "role the CI pipeline assumes through OIDC"))
+        }
+        _ => None,
+    }
+}
+
+fn required_providers(providers: &BTreeSet<&str>) -> Block {
+    let required =
+        PROVIDERS
+            .iter()
+            .filter(|p| providers.contains(p.0))
+            .map(|(local, source, version)| {
+                Item::Attr(
+                    (*local).to_owned(),
+                    Expr::Object(vec![
+                        ("source".into(), Expr::str(source)),
+                        ("version".into(), Expr::str(version)),
+                    ]),
+                )
+            });
+    Block {
+        kind: "required_providers".into(),
+        labels: vec![],
+        body: required.collect(),
+    }
+}
+
+/// `versions.tf` of a root module: pinned providers and the remote state.
+fn versions_block(app: &str, env: &Ident, region: &str, providers: &BTreeSet<&str>) -> Block {
+    Block::new("terraform", &[])
+        .attr("required_version", Expr::str(">= 1.10.0"))
+        .block(required_providers(providers))
+        .block(
+            Block::new("backend", &["s3"])
+                .attr("bucket", Expr::str(&format!("{app}-terraform-state")))
+                .attr("key", Expr::str(&format!("{env}/terraform.tfstate")))
+                .attr("region", Expr::str(region))
+                .attr("encrypt", Expr::Raw("true".into()))
+                .attr(
+                    "dynamodb_table",
+                    Expr::str(&format!("{app}-terraform-locks")),
+                ),
+        )
+}
+
+/// `providers.tf` of a root module: default tags make every resource carry
+/// its owner; one aliased provider per secondary region.
+fn providers_blocks(
+    app: &str,
+    env: &Ident,
+    region: &str,
+    regions: &BTreeSet<String>,
+    uses_account: bool,
+) -> Vec<Block> {
+    let tags = Expr::Object(vec![
+        ("strata:app".into(), Expr::str(app)),
+        ("strata:env".into(), Expr::str(env.as_str())),
+        ("managed-by".into(), Expr::str("strata")),
+    ]);
+    let aws = |alias: Option<&str>, region: &str| {
+        let mut b = Block::new("provider", &["aws"]);
+        if let Some(a) = alias {
+            b = b.attr("alias", Expr::str(a));
+        }
+        b.attr("region", Expr::str(region))
+            .block(Block::new("default_tags", &[]).attr("tags", tags.clone()))
+    };
+    let mut blocks = vec![aws(None, region)];
+    for reg in regions {
+        blocks.push(aws(Some(&reg.replace('-', "_")), reg));
+    }
+    if uses_account {
+        blocks.push(Block::new("data", &["aws_caller_identity", "current"]));
+    }
+    blocks
+}
+
+/// The graph's attribute names where the provider nests them.
+fn terraform_attr(attr: &str) -> &str {
+    match attr {
+        "master_user_secret_arn" => "master_user_secret[0].secret_arn",
+        "identity_oidc_issuer" => "identity[0].oidc[0].issuer",
+        other => other,
     }
 }
 
@@ -758,4 +1093,290 @@ fn bootstrap(plan: &Plan) -> String {
             .block(Block::new("server_side_encryption", &[]).attr("enabled", r("true")))
             .block(Block::new("point_in_time_recovery", &[]).attr("enabled", r("true"))),
     ])
+}
+
+/// An instance of a layer: an environment and a region (`None`: primary).
+type Inst = (Ident, Option<String>);
+
+/// One layer merged across every environment and region that has it.
+struct SharedLayer<'a> {
+    instances: Vec<Inst>,
+    /// Resources with representative addresses and merged attributes, and
+    /// the instance each is written for.
+    merged: Vec<(Inst, Resource)>,
+    /// `kind.tfname` → instances that have it.
+    present: BTreeMap<String, BTreeSet<Inst>>,
+    /// Lifted values per instance.
+    values: BTreeMap<Inst, BTreeMap<String, Value>>,
+    /// Terraform names of every address of the layer.
+    names: BTreeMap<&'a Address, String>,
+    /// Split resources: `kind.name` → variant names.
+    split: BTreeMap<String, Vec<String>>,
+}
+
+impl SharedLayer<'_> {
+    fn optional(&self) -> BTreeSet<String> {
+        self.present
+            .iter()
+            .filter(|(_, have)| have.len() != self.instances.len())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    fn mode(&self, at: Option<Inst>) -> ModuleMode {
+        ModuleMode {
+            optional: self.optional(),
+            split: self.split.clone(),
+            at,
+            ..Default::default()
+        }
+    }
+}
+
+type Norm = (
+    ModuleKind,
+    Option<Option<String>>,
+    Option<Ident>,
+    Kind,
+    String,
+    String,
+);
+
+fn norm(a: &Address, attr: &str, at: &Inst) -> Norm {
+    (
+        a.module.kind,
+        (a.module.region != at.1).then(|| a.module.region.clone()),
+        (a.env != at.0).then(|| a.env.clone()),
+        a.kind,
+        a.name.to_string(),
+        attr.to_owned(),
+    )
+}
+
+fn same(a: &Value, ia: &Inst, b: &Value, ib: &Inst) -> bool {
+    match (a, b) {
+        (Value::Ref(x), Value::Ref(y)) => {
+            norm(&x.address, &x.attribute, ia) == norm(&y.address, &y.attribute, ib)
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, ia, q, ib))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kp, p), (kq, q))| kp == kq && same(p, ia, q, ib))
+        }
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (x, y) => x == y,
+    }
+}
+
+fn scalarish(v: &Value) -> bool {
+    match v {
+        Value::Map(_) | Value::Ref(_) => false,
+        Value::List(items) => items
+            .iter()
+            .all(|i| !matches!(i, Value::Map(_) | Value::List(_) | Value::Ref(_))),
+        _ => true,
+    }
+}
+
+/// Merges one attribute across instances: equal values stay, maps and lists
+/// of the same shape merge member by member, differing plain values become
+/// `var.values[key]`. Anything else cannot be shared.
+fn merge(
+    vals: &[(Inst, Option<&Value>)],
+    top: &str,
+    key: &str,
+    values: &mut BTreeMap<Inst, BTreeMap<String, Value>>,
+) -> Result<Value, String> {
+    let Some((fi, fv)) = vals.iter().find_map(|(i, v)| v.map(|v| (i, v))) else {
+        return Ok(Value::Null);
+    };
+    if vals
+        .iter()
+        .all(|(i, v)| v.is_some_and(|v| same(fv, fi, v, i)))
+    {
+        return Ok(fv.clone());
+    }
+    if vals.iter().all(|(_, v)| v.is_some()) {
+        if let Value::Map(m0) = fv {
+            if vals
+                .iter()
+                .all(|(_, v)| matches!(v, Some(Value::Map(m)) if m.keys().eq(m0.keys())))
+            {
+                let mut out = BTreeMap::new();
+                for k in m0.keys() {
+                    let sub: Vec<(Inst, Option<&Value>)> = vals
+                        .iter()
+                        .map(|(i, v)| {
+                            (i.clone(), v.and_then(|v| v.as_map()).and_then(|m| m.get(k)))
+                        })
+                        .collect();
+                    out.insert(k.clone(), merge(&sub, top, &format!("{key}.{k}"), values)?);
+                }
+                return Ok(Value::Map(out));
+            }
+        }
+        if let Value::List(l0) = fv {
+            if vals
+                .iter()
+                .all(|(_, v)| matches!(v, Some(Value::List(l)) if l.len() == l0.len()))
+            {
+                let mut out = Vec::new();
+                for idx in 0..l0.len() {
+                    let sub: Vec<(Inst, Option<&Value>)> = vals
+                        .iter()
+                        .map(|(i, v)| {
+                            (
+                                i.clone(),
+                                v.and_then(|v| v.as_list()).and_then(|l| l.get(idx)),
+                            )
+                        })
+                        .collect();
+                    out.push(merge(&sub, top, &format!("{key}.{idx}"), values)?);
+                }
+                return Ok(Value::List(out));
+            }
+        }
+    }
+    let liftable = vals.iter().all(|(_, v)| {
+        v.is_none_or(|v| {
+            scalarish(v)
+                || (matches!(v, Value::Map(_))
+                    && v.references().is_empty()
+                    && (MAP_ATTRS.contains(&top) || JSON_ATTRS.contains(&top)))
+        })
+    });
+    if !liftable {
+        return Err(key.to_owned());
+    }
+    for (i, v) in vals {
+        values
+            .entry(i.clone())
+            .or_default()
+            .insert(key.to_owned(), v.cloned().unwrap_or(Value::Null));
+    }
+    Ok(Value::String(format!("{LIFTED}{key}")))
+}
+
+fn inst_suffix(i: &Inst) -> String {
+    match &i.1 {
+        None => i.0.to_string(),
+        Some(r) => format!("{}_{}", i.0, r.replace('-', "_")),
+    }
+}
+
+/// Every layer merged across environments and regions. Resources whose
+/// instances differ beyond what inputs can carry are split into one variant
+/// per instance, each created only there.
+fn shared_layers(plan: &Plan) -> BTreeMap<ModuleKind, SharedLayer<'_>> {
+    let mut by_layer: BTreeMap<ModuleKind, BTreeMap<String, Vec<(Inst, &Resource)>>> =
+        BTreeMap::new();
+    let mut instances: BTreeMap<ModuleKind, Vec<Inst>> = BTreeMap::new();
+    for env in &plan.environments {
+        for r in plan
+            .graph
+            .in_env(env)
+            .filter(|r| provider_of(r.kind).is_some())
+        {
+            let inst: Inst = (env.clone(), r.address.module.region.clone());
+            let list = instances.entry(r.address.module.kind).or_default();
+            if !list.contains(&inst) {
+                list.push(inst.clone());
+            }
+            by_layer
+                .entry(r.address.module.kind)
+                .or_default()
+                .entry(format!("{}.{}", r.kind, r.address.name))
+                .or_default()
+                .push((inst, r));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (layer, ids) in by_layer {
+        let insts = instances.remove(&layer).unwrap_or_default();
+        let mut l = SharedLayer {
+            instances: insts,
+            merged: Vec::new(),
+            present: BTreeMap::new(),
+            values: BTreeMap::new(),
+            names: BTreeMap::new(),
+            split: BTreeMap::new(),
+        };
+        for (id, list) in ids {
+            let (rep_inst, rep) = (&list[0].0, list[0].1);
+            let have: BTreeSet<Inst> = list.iter().map(|(i, _)| i.clone()).collect();
+            let mut values = BTreeMap::new();
+            let attempt = (|| -> Result<Resource, String> {
+                for (i, r) in &list[1..] {
+                    let a: BTreeSet<Norm> = rep
+                        .explicit_depends_on
+                        .iter()
+                        .map(|d| norm(d, "", rep_inst))
+                        .collect();
+                    let b: BTreeSet<Norm> = r
+                        .explicit_depends_on
+                        .iter()
+                        .map(|d| norm(d, "", i))
+                        .collect();
+                    if a != b {
+                        return Err("depends_on".into());
+                    }
+                }
+                let keys: BTreeSet<&String> =
+                    list.iter().flat_map(|(_, r)| r.attributes.keys()).collect();
+                let mut attrs = BTreeMap::new();
+                for k in keys {
+                    let vals: Vec<(Inst, Option<&Value>)> =
+                        list.iter().map(|(i, r)| (i.clone(), r.get(k))).collect();
+                    let v = merge(&vals, k, &format!("{id}.{k}"), &mut values)?;
+                    if !matches!(v, Value::Null) {
+                        attrs.insert(k.clone(), v);
+                    }
+                }
+                let mut r = rep.clone();
+                r.attributes = attrs;
+                Ok(r)
+            })();
+            match attempt {
+                Ok(r) => {
+                    for (i, m) in values {
+                        l.values.entry(i).or_default().extend(m);
+                    }
+                    for (_, res) in &list {
+                        l.names.insert(&res.address, res.address.name.to_string());
+                    }
+                    l.present.insert(id, have);
+                    l.merged.push((rep_inst.clone(), r));
+                }
+                Err(_) => {
+                    let mut variants = Vec::new();
+                    for (i, res) in &list {
+                        let v = format!("{}__{}", res.address.name, inst_suffix(i));
+                        l.names.insert(&res.address, v.clone());
+                        l.present
+                            .insert(format!("{}.{v}", res.kind), BTreeSet::from([i.clone()]));
+                        l.merged.push((i.clone(), (*res).clone()));
+                        variants.push(v);
+                    }
+                    l.split.insert(id, variants);
+                }
+            }
+        }
+        out.insert(layer, l);
+    }
+    out
+}
+
+fn label(layer: ModuleKind, region: &Option<String>) -> String {
+    match region {
+        None => layer.as_str().to_owned(),
+        Some(r) => format!("{}_{}", layer.as_str(), r.replace('-', "_")),
+    }
+}
+
+fn out_name(kind: Kind, name: &str, attr: &str) -> String {
+    format!("{kind}__{name}__{}", attr.replace(['.', '[', ']'], "_"))
 }
