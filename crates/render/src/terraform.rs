@@ -1272,8 +1272,7 @@ fn inst_suffix(i: &Inst) -> String {
 /// instances differ beyond what inputs can carry are split into one variant
 /// per instance, each created only there.
 fn shared_layers(plan: &Plan) -> BTreeMap<ModuleKind, SharedLayer<'_>> {
-    let mut by_layer: BTreeMap<ModuleKind, BTreeMap<String, Vec<(Inst, &Resource)>>> =
-        BTreeMap::new();
+    let mut by_layer: BTreeMap<ModuleKind, ByIdentity<'_>> = BTreeMap::new();
     let mut instances: BTreeMap<ModuleKind, Vec<Inst>> = BTreeMap::new();
     for env in &plan.environments {
         for r in plan
