@@ -1098,6 +1098,9 @@ fn bootstrap(plan: &Plan) -> String {
 /// An instance of a layer: an environment and a region (`None`: primary).
 type Inst = (Ident, Option<String>);
 
+/// A layer's resources by `kind.name`, with the instance each belongs to.
+type ByIdentity<'a> = BTreeMap<String, Vec<(Inst, &'a Resource)>>;
+
 /// One layer merged across every environment and region that has it.
 struct SharedLayer<'a> {
     instances: Vec<Inst>,
