@@ -756,16 +756,21 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
         e.names = l.names.clone();
         let optional = l.optional();
         let mut outputs = Vec::new();
+        e.module = Some(l.mode(None));
+        let by_identity: BTreeMap<(Kind, &str), &(Inst, Resource)> = l
+            .merged
+            .iter()
+            .rev()
+            .map(|entry| ((entry.1.kind, entry.1.address.name.as_str()), entry))
+            .collect();
         for (kind, name, attr) in needed.get(layer).into_iter().flatten() {
             let id = format!("{kind}.{name}");
-            let Some((inst, r)) = l
-                .merged
-                .iter()
-                .find(|(_, r)| r.kind == *kind && r.address.name.as_str() == name)
-            else {
+            let Some((inst, r)) = by_identity.get(&(*kind, name.as_str())).copied() else {
                 continue;
             };
-            e.module = Some(l.mode(Some(inst.clone())));
+            if let Some(m) = &mut e.module {
+                m.at = Some(inst.clone());
+            }
             let value = match e.reference(&r.address, attr) {
                 Expr::Raw(t) if optional.contains(&id) => format!("try({t}, null)"),
                 Expr::Raw(t) => t,
