@@ -217,6 +217,25 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// Attaches a policy (a managed policy's ARN, or a reference to one of ours)
+/// to a role, as `aws_iam_role_policy_attachment.<id>`.
+#[allow(clippy::too_many_arguments)]
+pub fn attach(
+    cx: &mut Cx,
+    m: &Module,
+    role: &Address,
+    id: &str,
+    policy_arn: impl Into<Value>,
+    layer: Layer,
+    src: &[&str],
+) -> Address {
+    let res = cx
+        .res(m, Kind::AwsIamRolePolicyAttachment, id, layer, src)
+        .with("role", r(role, "name"))
+        .with("policy_arn", policy_arn);
+    cx.put(res)
+}
+
 /// `Value::reference` for brevity.
 pub fn r(a: &Address, attr: &str) -> Value {
     Value::reference(a, attr)
@@ -257,6 +276,18 @@ pub fn trust_service(service: &str) -> Value {
         ("Principal", map([("Service", service.into())])),
         ("Action", "sts:AssumeRole".into()),
     ])])
+}
+
+/// `snake_or-kebab` → `SnakeOrKebab`, for alert and metric names.
+pub fn camel(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The AZ letter of a zone name (`eu-west-1a` → `a`).

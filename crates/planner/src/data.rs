@@ -9,7 +9,7 @@ use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
 use strata_spec::resolve::{self, Region};
 use strata_spec::{Engine, SecretsStore};
 
-use crate::builder::{Cx, list, map, policy, r, trust_service};
+use crate::builder::{Cx, attach, list, map, policy, r, trust_service};
 use crate::keys::Keys;
 use crate::network::{Net, Peer, egress, ingress, sg};
 
@@ -53,19 +53,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> Stores {
                 trust_service("monitoring.rds.amazonaws.com"),
             ),
         );
-        cx.put(
-            cx.res(
-                &m,
-                Kind::AwsIamRolePolicyAttachment,
-                "rds_monitoring",
-                Layer::AppInfrastructure,
-                &["data"],
-            )
-            .with("role", r(&role, "name"))
-            .with(
-                "policy_arn",
-                "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-            ),
+        attach(
+            cx,
+            &m,
+            &role,
+            "rds_monitoring",
+            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            Layer::AppInfrastructure,
+            &["data"],
         );
         Some(role)
     } else {
@@ -640,6 +635,51 @@ pub fn bucket(
             .with("policy", policy(all)),
     );
     b
+}
+
+/// The bucket-policy statement that lets load balancers deliver access logs.
+pub fn alb_log_delivery(bucket: &str) -> Value {
+    map([
+        ("Sid", "LoadBalancerLogDelivery".into()),
+        ("Effect", "Allow".into()),
+        (
+            "Principal",
+            map([(
+                "Service",
+                "logdelivery.elasticloadbalancing.amazonaws.com".into(),
+            )]),
+        ),
+        ("Action", "s3:PutObject".into()),
+        ("Resource", format!("arn:aws:s3:::{bucket}/*").into()),
+    ])
+}
+
+/// Bucket-policy statements that let an AWS service check the bucket's ACL
+/// and write objects under `prefix` (CloudTrail, Config).
+pub fn service_writes(
+    acl_sid: &str,
+    write_sid: &str,
+    service: &str,
+    bucket: &str,
+    prefix: &str,
+) -> Vec<Value> {
+    let statement = |sid: &str, action: &str, resource: String| {
+        map([
+            ("Sid", sid.into()),
+            ("Effect", "Allow".into()),
+            ("Principal", map([("Service", service.into())])),
+            ("Action", action.into()),
+            ("Resource", resource.into()),
+        ])
+    };
+    vec![
+        statement(acl_sid, "s3:GetBucketAcl", format!("arn:aws:s3:::{bucket}")),
+        statement(
+            write_sid,
+            "s3:PutObject",
+            format!("arn:aws:s3:::{bucket}/{prefix}"),
+        ),
+    ]
 }
 
 /// The globally unique name of a Strata bucket.

@@ -10,7 +10,7 @@ use strata_model::{Address, Kind, Layer, ModuleKind, Value};
 use strata_spec::resolve::{self, Region};
 use strata_spec::{Ci, CodeAnalysis, Expose, Runtime, Strategy};
 
-use crate::builder::{Cx, allow, list, map, policy, r, trust_service};
+use crate::builder::{Cx, allow, attach, list, map, policy, r, trust_service};
 use crate::data::bucket;
 use crate::keys::{Keys, account};
 use crate::workloads::Workloads;
@@ -124,19 +124,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
                     trust_service("codedeploy.amazonaws.com"),
                 ),
         );
-        cx.put(
-            cx.res(
-                &m,
-                Kind::AwsIamRolePolicyAttachment,
-                "codedeploy",
-                Layer::Delivery,
-                &src,
-            )
-            .with("role", r(&role, "name"))
-            .with(
-                "policy_arn",
-                "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
-            ),
+        attach(
+            cx,
+            &m,
+            &role,
+            "codedeploy",
+            "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS",
+            Layer::Delivery,
+            &src,
         );
         let app = cx.put(
             cx.res(&m, Kind::AwsCodedeployApp, "main", Layer::Delivery, &src)
@@ -635,16 +630,14 @@ fn ci_policy(
         .with("name", cx.name("ci"))
         .with("policy", policy(statements)),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "ci",
-            Layer::Delivery,
-            &["delivery", "ci"],
-        )
-        .with("role", r(role, "name"))
-        .with("policy_arn", r(&p, "arn")),
+    attach(
+        cx,
+        m,
+        role,
+        "ci",
+        r(&p, "arn"),
+        Layer::Delivery,
+        &["delivery", "ci"],
     );
 }
 
@@ -797,16 +790,14 @@ fn codepipeline(
             .with("name", cx.name("codebuild"))
             .with("policy", policy(statements)),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "codebuild",
-            Layer::Delivery,
-            &src,
-        )
-        .with("role", r(&build_role, "name"))
-        .with("policy_arn", r(&bp, "arn")),
+    attach(
+        cx,
+        m,
+        &build_role,
+        "codebuild",
+        r(&bp, "arn"),
+        Layer::Delivery,
+        &src,
     );
     let mut projects = Vec::new();
     for (stage, spec_file, privileged) in [
@@ -921,16 +912,14 @@ fn codepipeline(
             .with("name", cx.name("codepipeline"))
             .with("policy", policy(pstatements)),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "codepipeline",
-            Layer::Delivery,
-            &src,
-        )
-        .with("role", r(&pipe_role, "name"))
-        .with("policy_arn", r(&pp, "arn")),
+    attach(
+        cx,
+        m,
+        &pipe_role,
+        "codepipeline",
+        r(&pp, "arn"),
+        Layer::Delivery,
+        &src,
     );
     let action = |name: &str, project: &Address, input: &str, output: Option<&str>| {
         let mut a = vec![

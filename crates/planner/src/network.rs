@@ -12,7 +12,7 @@ use strata_spec::resolve::{self, Region, Tier, VpcRole};
 use strata_spec::{Expose, NatMode, Runtime, Topology};
 
 use crate::builder::{
-    Cx, allow, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
+    Cx, allow, attach, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
 };
 use crate::keys::Keys;
 
@@ -925,19 +925,14 @@ fn access(
             .with("name", cx.name("bastion"))
             .with("assume_role_policy", trust_service("ec2.amazonaws.com")),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "bastion_ssm",
-            Layer::Network,
-            &src,
-        )
-        .with("role", r(&role, "name"))
-        .with(
-            "policy_arn",
-            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        ),
+    attach(
+        cx,
+        m,
+        &role,
+        "bastion_ssm",
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        Layer::Network,
+        &src,
     );
     let profile = cx.put(
         cx.res(

@@ -11,7 +11,7 @@ use strata_spec::{
     TracesBackend,
 };
 
-use crate::builder::{Cx, list, map, r};
+use crate::builder::{Cx, attach, camel, list, map, r};
 use crate::data::Stores;
 use crate::keys::Keys;
 use crate::network::Net;
@@ -704,17 +704,6 @@ fn num(x: f64) -> String {
     }
 }
 
-fn camel(name: &str) -> String {
-    name.split(['-', '_'])
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &Address) {
     let src = ["observability", "logs"];
     let lg = cx.log_group(
@@ -748,16 +737,14 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
             )]),
         ),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "irsa_fluent_bit",
-            Layer::Observability,
-            &src,
-        )
-        .with("role", r(&role, "name"))
-        .with("policy_arn", r(&p, "arn")),
+    attach(
+        cx,
+        m,
+        &role,
+        "irsa_fluent_bit",
+        r(&p, "arn"),
+        Layer::Observability,
+        &src,
     );
     // The chart's own `config.outputs` (Fluent Bit's classic format); values
     // known only after apply come in through environment variables.
@@ -914,19 +901,14 @@ fn cloudwatch_metrics(cx: &mut Cx, m: &Module, oidc: &Address, wl: &Workloads) {
         "cloudwatch-agent",
         &src,
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "irsa_cloudwatch_agent",
-            Layer::Observability,
-            &src,
-        )
-        .with("role", r(&role, "name"))
-        .with(
-            "policy_arn",
-            "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
-        ),
+    attach(
+        cx,
+        m,
+        &role,
+        "irsa_cloudwatch_agent",
+        "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+        Layer::Observability,
+        &src,
     );
     cx.put(
         cx.res(
@@ -1001,19 +983,14 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                 "opentelemetry-collector",
                 &src,
             );
-            cx.put(
-                cx.res(
-                    m,
-                    Kind::AwsIamRolePolicyAttachment,
-                    "irsa_otel_collector",
-                    Layer::Observability,
-                    &src,
-                )
-                .with("role", r(&role, "name"))
-                .with(
-                    "policy_arn",
-                    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
-                ),
+            attach(
+                cx,
+                m,
+                &role,
+                "irsa_otel_collector",
+                "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+                Layer::Observability,
+                &src,
             );
             let region = cx.env.regions[0].name.clone();
             let values = otel_values(

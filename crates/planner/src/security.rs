@@ -9,8 +9,8 @@ use strata_model::{Address, Kind, Layer, ModuleKind, Value};
 use strata_spec::resolve::Region;
 use strata_spec::{DutyRole, Framework};
 
-use crate::builder::{Cx, list, map, policy, r, trust_service};
-use crate::data::bucket;
+use crate::builder::{Cx, attach, camel, list, map, policy, r, trust_service};
+use crate::data::{bucket, service_writes};
 use crate::keys::{Keys, account};
 
 /// CIS AWS Foundations monitoring filters (section 4): name, pattern.
@@ -161,19 +161,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
             .with("name", cx.name("config"))
             .with("assume_role_policy", trust_service("config.amazonaws.com")),
         );
-        cx.put(
-            cx.res(
-                &m,
-                Kind::AwsIamRolePolicyAttachment,
-                "config",
-                Layer::Security,
-                &["security", "config"],
-            )
-            .with("role", r(&role, "name"))
-            .with(
-                "policy_arn",
-                "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
-            ),
+        attach(
+            cx,
+            &m,
+            &role,
+            "config",
+            "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
+            Layer::Security,
+            &["security", "config"],
         );
         let recorder = cx.put(
             cx.res(
@@ -202,35 +197,13 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
             &["security", "config"],
             Some(&keys.logs),
             true,
-            vec![
-                map([
-                    ("Sid", "ConfigAclCheck".into()),
-                    ("Effect", "Allow".into()),
-                    (
-                        "Principal",
-                        map([("Service", "config.amazonaws.com".into())]),
-                    ),
-                    ("Action", "s3:GetBucketAcl".into()),
-                    ("Resource", format!("arn:aws:s3:::{config_bucket}").into()),
-                ]),
-                map([
-                    ("Sid", "ConfigDelivery".into()),
-                    ("Effect", "Allow".into()),
-                    (
-                        "Principal",
-                        map([("Service", "config.amazonaws.com".into())]),
-                    ),
-                    ("Action", "s3:PutObject".into()),
-                    (
-                        "Resource",
-                        format!(
-                            "arn:aws:s3:::{config_bucket}/AWSLogs/{}/Config/*",
-                            account(cx)
-                        )
-                        .into(),
-                    ),
-                ]),
-            ],
+            service_writes(
+                "ConfigAclCheck",
+                "ConfigDelivery",
+                "config.amazonaws.com",
+                &config_bucket,
+                &format!("AWSLogs/{}/Config/*", account(cx)),
+            ),
         );
         let channel = cx.put(
             cx.res(
@@ -355,31 +328,13 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
             &trail_src,
             Some(&keys.logs),
             true,
-            vec![
-                map([
-                    ("Sid", "CloudTrailAclCheck".into()),
-                    ("Effect", "Allow".into()),
-                    (
-                        "Principal",
-                        map([("Service", "cloudtrail.amazonaws.com".into())]),
-                    ),
-                    ("Action", "s3:GetBucketAcl".into()),
-                    ("Resource", format!("arn:aws:s3:::{trail_bucket}").into()),
-                ]),
-                map([
-                    ("Sid", "CloudTrailWrite".into()),
-                    ("Effect", "Allow".into()),
-                    (
-                        "Principal",
-                        map([("Service", "cloudtrail.amazonaws.com".into())]),
-                    ),
-                    ("Action", "s3:PutObject".into()),
-                    (
-                        "Resource",
-                        format!("arn:aws:s3:::{trail_bucket}/AWSLogs/{}/*", account(cx)).into(),
-                    ),
-                ]),
-            ],
+            service_writes(
+                "CloudTrailAclCheck",
+                "CloudTrailWrite",
+                "cloudtrail.amazonaws.com",
+                &trail_bucket,
+                &format!("AWSLogs/{}/*", account(cx)),
+            ),
         );
         let lg = cx.put(
             cx.res(
@@ -519,16 +474,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
                 .next()
                 .unwrap_or("p")
                 .to_ascii_lowercase();
-            cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsIamRolePolicyAttachment,
-                    &format!("duty_{id}_{short}"),
-                    Layer::Security,
-                    &["security", "roles"],
-                )
-                .with("role", r(&a, "name"))
-                .with("policy_arn", policy_arn),
+            attach(
+                cx,
+                &m,
+                &a,
+                &format!("duty_{id}_{short}"),
+                policy_arn,
+                Layer::Security,
+                &["security", "roles"],
             );
         }
         if matches!(role, DutyRole::Developer | DutyRole::Deployer) {
@@ -565,16 +518,14 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
                     ])]),
                 ),
             );
-            cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsIamRolePolicyAttachment,
-                    &format!("duty_{id}_guard"),
-                    Layer::Security,
-                    &["security", "roles"],
-                )
-                .with("role", r(&a, "name"))
-                .with("policy_arn", r(&p, "arn")),
+            attach(
+                cx,
+                &m,
+                &a,
+                &format!("duty_{id}_guard"),
+                r(&p, "arn"),
+                Layer::Security,
+                &["security", "roles"],
             );
         }
     }
@@ -603,15 +554,4 @@ fn duty_policies(role: DutyRole) -> Vec<&'static str> {
             "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
         ],
     }
-}
-
-fn camel(name: &str) -> String {
-    name.split('_')
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }

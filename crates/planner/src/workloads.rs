@@ -16,9 +16,9 @@ use strata_spec::{
 };
 
 use crate::builder::{
-    Cx, allow, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
+    Cx, allow, attach, az_letter, encrypted_root, imdsv2_only, list, map, policy, r, trust_service,
 };
-use crate::data::{Stores, bucket};
+use crate::data::{Stores, alb_log_delivery, bucket};
 use crate::delivery::Registries;
 use crate::edge::Edge;
 use crate::keys::{Keys, account};
@@ -188,22 +188,7 @@ fn load_balancer(
         &src,
         None,
         true,
-        vec![map([
-            ("Sid", "LoadBalancerLogDelivery".into()),
-            ("Effect", "Allow".into()),
-            (
-                "Principal",
-                map([(
-                    "Service",
-                    "logdelivery.elasticloadbalancing.amazonaws.com".into(),
-                )]),
-            ),
-            ("Action", "s3:PutObject".into()),
-            (
-                "Resource",
-                format!("arn:aws:s3:::{logs_bucket_name}/*").into(),
-            ),
-        ])],
+        vec![alb_log_delivery(&logs_bucket_name)],
     );
     let alb = cx.put(
         cx.res(m, Kind::AwsLb, "public", Layer::AppProvisioning, &src)
@@ -615,19 +600,14 @@ fn ecs(
             trust_service("ecs-tasks.amazonaws.com"),
         ),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "task_execution",
-            Layer::AppInfrastructure,
-            &src,
-        )
-        .with("role", r(&exec_role, "name"))
-        .with(
-            "policy_arn",
-            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        ),
+    attach(
+        cx,
+        m,
+        &exec_role,
+        "task_execution",
+        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+        Layer::AppInfrastructure,
+        &src,
     );
     let mut secret_arns: Vec<Value> = Vec::new();
     let mut parameter_arns: Vec<Value> = Vec::new();
@@ -679,16 +659,14 @@ fn ecs(
                 .with("name", cx.name(&format!("task-{name}")))
                 .with("policy", policy(statements)),
             );
-            cx.put(
-                cx.res(
-                    m,
-                    Kind::AwsIamRolePolicyAttachment,
-                    &format!("task_{name}"),
-                    Layer::AppInfrastructure,
-                    &src,
-                )
-                .with("role", r(&task_role, "name"))
-                .with("policy_arn", r(&p, "arn")),
+            attach(
+                cx,
+                m,
+                &task_role,
+                &format!("task_{name}"),
+                r(&p, "arn"),
+                Layer::AppInfrastructure,
+                &src,
             );
         }
         let mut environment: Vec<Value> = s
@@ -1018,16 +996,14 @@ fn ecs(
         .with("name", cx.name("task-execution-secrets"))
         .with("policy", policy(exec_statements)),
     );
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            "task_execution_secrets",
-            Layer::AppInfrastructure,
-            &src,
-        )
-        .with("role", r(&exec_role, "name"))
-        .with("policy_arn", r(&p, "arn")),
+    attach(
+        cx,
+        m,
+        &exec_role,
+        "task_execution_secrets",
+        r(&p, "arn"),
+        Layer::AppInfrastructure,
+        &src,
     );
     wl.cluster = Some(cluster);
 }
@@ -1083,20 +1059,6 @@ pub fn irsa(
     )
 }
 
-fn attach(cx: &mut Cx, m: &Module, role: &Address, name: &str, policy_arn: Value, src: &[&str]) {
-    cx.put(
-        cx.res(
-            m,
-            Kind::AwsIamRolePolicyAttachment,
-            name,
-            Layer::AppInfrastructure,
-            src,
-        )
-        .with("role", r(role, "name"))
-        .with("policy_arn", policy_arn),
-    );
-}
-
 /// An EKS cluster with encrypted secrets, a private endpoint, all control-plane
 /// logs, IRSA, managed add-ons and a node group per AZ.
 pub fn eks_cluster(
@@ -1135,7 +1097,8 @@ pub fn eks_cluster(
         m,
         &role,
         &format!("eks_{name}"),
-        "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy".into(),
+        "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+        Layer::AppInfrastructure,
         &src,
     );
     let cluster = cx.put(
@@ -1222,7 +1185,8 @@ pub fn eks_cluster(
             m,
             &node_role,
             &format!("eks_{name}_nodes_{short}"),
-            arn.into(),
+            arn,
+            Layer::AppInfrastructure,
             &src,
         );
     }
@@ -1309,7 +1273,8 @@ pub fn eks_cluster(
                 m,
                 &role,
                 &format!("irsa_{name}_{id}"),
-                managed.into(),
+                managed,
+                Layer::AppInfrastructure,
                 &src,
             );
             a = a.with("service_account_role_arn", r(&role, "arn"));
@@ -1699,7 +1664,15 @@ fn kube(
                     .with("name", cx.name(&format!("irsa-{name}")))
                     .with("policy", policy(statements)),
                 );
-                attach(cx, m, &role, &format!("irsa_{name}"), r(&p, "arn"), &src);
+                attach(
+                    cx,
+                    m,
+                    &role,
+                    &format!("irsa_{name}"),
+                    r(&p, "arn"),
+                    Layer::AppInfrastructure,
+                    &src,
+                );
                 Some(role)
             }
             _ => None,
@@ -2402,19 +2375,7 @@ fn ingress_object(
         src,
         None,
         true,
-        vec![map([
-            ("Sid", "LoadBalancerLogDelivery".into()),
-            ("Effect", "Allow".into()),
-            (
-                "Principal",
-                map([(
-                    "Service",
-                    "logdelivery.elasticloadbalancing.amazonaws.com".into(),
-                )]),
-            ),
-            ("Action", "s3:PutObject".into()),
-            ("Resource", format!("arn:aws:s3:::{logs_bucket}/*").into()),
-        ])],
+        vec![alb_log_delivery(&logs_bucket)],
     );
     let _ = region;
     let ssl_policy = match cx.spec.edge.tls_min_version {
@@ -2604,6 +2565,7 @@ fn addons(
             &lbc,
             "irsa_aws_load_balancer_controller",
             r(&p, "arn"),
+            Layer::AppInfrastructure,
             src,
         );
         application(
@@ -2669,7 +2631,15 @@ fn addons(
                 ]),
             ),
         );
-        attach(cx, m, &eso, "irsa_external_secrets", r(&p, "arn"), src);
+        attach(
+            cx,
+            m,
+            &eso,
+            "irsa_external_secrets",
+            r(&p, "arn"),
+            Layer::AppInfrastructure,
+            src,
+        );
         application(
             cx,
             m,

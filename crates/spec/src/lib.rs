@@ -74,6 +74,17 @@ fn build_index(root: Option<&yaml::Node>) -> std::collections::HashMap<String, u
 }
 
 impl Loaded {
+    /// A source that could not be read as a spec, with why.
+    fn unread(source: SourceFile, root: Option<yaml::Node>, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            source,
+            root,
+            spec: None,
+            diagnostics,
+            index: Default::default(),
+        }
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -117,33 +128,15 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
                 .with_label("invalid byte")
                 .with_help("a spec is a YAML text file; is this the right file?"),
         );
-        return Loaded {
-            source,
-            root: None,
-            spec: None,
-            diagnostics,
-            index: Default::default(),
-        };
+        return Loaded::unread(source, None, diagnostics);
     }
     let parsed = yaml::parse(&source.text);
     diagnostics.extend(parsed.diagnostics);
     let Some(root) = parsed.root else {
-        return Loaded {
-            source,
-            root: None,
-            spec: None,
-            diagnostics,
-            index: Default::default(),
-        };
+        return Loaded::unread(source, None, diagnostics);
     };
     if diagnostics.iter().any(|d| d.code == "yaml::syntax") {
-        return Loaded {
-            source,
-            root: Some(root),
-            spec: None,
-            diagnostics,
-            index: Default::default(),
-        };
+        return Loaded::unread(source, Some(root), diagnostics);
     }
     diagnostics.extend(tags(&root));
     let structural = structural::check(&root);
