@@ -103,7 +103,6 @@ fn alarm(
 }
 
 pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads, stores: &Stores) {
-    let _ = net;
     let m = cx.module(ModuleKind::Observability, region);
     let topic = topic(cx, &m, keys);
     let kube = cx.env.runtime.is_kubernetes();
@@ -452,7 +451,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
     }
     if !apart && region.primary {
         log_store(cx, &m, keys, net);
-        dashboards(cx, &m, &topic, wl);
+        dashboards(cx, &m);
     }
 }
 
@@ -780,7 +779,6 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
             )
         }
     };
-    let _ = &lg;
     application(
         cx,
         m,
@@ -807,7 +805,7 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
 
 /// The collector's pipeline: OTLP in, memory limit and batching, out to
 /// X-Ray or to Jaeger (in the cluster, or over TLS to the management one).
-fn otel_values(cx: &Cx, exporter: (&str, Value), role: Option<&Address>) -> Value {
+fn otel_values(exporter: (&str, Value), role: Option<&Address>) -> Value {
     let mut values = vec![
         ("mode", Value::from("deployment")),
         (
@@ -880,7 +878,6 @@ fn otel_values(cx: &Cx, exporter: (&str, Value), role: Option<&Address>) -> Valu
             ]),
         ));
     }
-    let _ = cx;
     Value::Map(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
@@ -993,11 +990,7 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                 &src,
             );
             let region = cx.env.regions[0].name.clone();
-            let values = otel_values(
-                cx,
-                ("awsxray", map([("region", region.into())])),
-                Some(&role),
-            );
+            let values = otel_values(("awsxray", map([("region", region.into())])), Some(&role));
             application(
                 cx,
                 m,
@@ -1030,7 +1023,7 @@ fn traces_collector(cx: &mut Cx, m: &Module, oidc: &Address) {
                     ("tls", map([("insecure", true.into())])),
                 ])
             };
-            let values = otel_values(cx, ("otlp/jaeger", exporter), None);
+            let values = otel_values(("otlp/jaeger", exporter), None);
             application(
                 cx,
                 m,
@@ -1153,8 +1146,7 @@ fn log_store(cx: &mut Cx, m: &Module, keys: &Keys, net: &Net) {
     );
 }
 
-fn dashboards(cx: &mut Cx, m: &Module, topic: &Address, wl: &Workloads) {
-    let _ = topic;
+fn dashboards(cx: &mut Cx, m: &Module) {
     match cx.spec.observability.dashboards {
         Dashboards::Grafana => {
             let mut folders = Vec::new();
@@ -1275,7 +1267,6 @@ fn dashboards(cx: &mut Cx, m: &Module, topic: &Address, wl: &Workloads) {
                     ),
                 ],
             );
-            let _ = wl;
         }
         Dashboards::Cloudwatch => {
             let widgets: Vec<Value> = cx
@@ -1374,5 +1365,5 @@ pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl:
         );
     }
     log_store(cx, &m, keys, net);
-    dashboards(cx, &m, &topic, wl);
+    dashboards(cx, &m);
 }

@@ -5,7 +5,7 @@
 //! duty roles with separation of duties. In every region: GuardDuty, Security
 //! Hub with the frameworks' standards, AWS Config with conformance packs.
 
-use strata_model::{Address, Kind, Layer, ModuleKind, Value};
+use strata_model::{Kind, Layer, ModuleKind, Value};
 use strata_spec::resolve::Region;
 use strata_spec::{DutyRole, Framework};
 
@@ -529,7 +529,6 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
             );
         }
     }
-    let _: Option<Address> = None;
 }
 
 fn duty_description(role: DutyRole) -> &'static str {

@@ -1508,7 +1508,7 @@ fn kube(
 
     // Secrets come in through External Secrets from the store.
     let store_kind = cx.spec.security.secrets_store;
-    let secret_store = if owns {
+    if owns {
         let provider = match store_kind {
             SecretsStore::SecretsManager => map([(
                 "aws",
@@ -1549,25 +1549,20 @@ fn kube(
                 ]),
             )]),
         };
-        Some(
-            cx.put(
-                k8s(
-                    cx,
-                    m,
-                    Kind::ClusterSecretStore,
-                    "secrets",
-                    Layer::AppProvisioning,
-                    &src,
-                    "",
-                    map([("provider", provider)]),
-                )
-                .after(&cluster),
-            ),
-        )
-    } else {
-        None
-    };
-    let _ = secret_store;
+        cx.put(
+            k8s(
+                cx,
+                m,
+                Kind::ClusterSecretStore,
+                "secrets",
+                Layer::AppProvisioning,
+                &src,
+                "",
+                map([("provider", provider)]),
+            )
+            .after(&cluster),
+        );
+    }
 
     let services: Vec<(String, Service)> = cx
         .spec
@@ -2283,7 +2278,7 @@ fn kube(
                     .after(&service),
                 );
             } else {
-                ingress_object(cx, region, m, name, s, &ns_name, edge, &service, &src);
+                ingress_object(cx, m, name, s, &ns_name, edge, &service, &src);
             }
         }
         wl.services.insert(
@@ -2357,7 +2352,6 @@ fn analysis_spec(name: &str, s: &Service) -> Value {
 #[allow(clippy::too_many_arguments)]
 fn ingress_object(
     cx: &mut Cx,
-    region: &Region,
     m: &Module,
     name: &str,
     s: &Service,
@@ -2377,7 +2371,6 @@ fn ingress_object(
         true,
         vec![alb_log_delivery(&logs_bucket)],
     );
-    let _ = region;
     let ssl_policy = match cx.spec.edge.tls_min_version {
         strata_spec::TlsVersion::V1_2 => "ELBSecurityPolicy-TLS13-1-2-2021-06",
         strata_spec::TlsVersion::V1_3 => "ELBSecurityPolicy-TLS13-1-3-2021-06",
@@ -2476,11 +2469,10 @@ fn addons(
     services: &[(String, Service)],
     src: &[&str],
 ) {
-    let om = cx.module(ModuleKind::Observability, region);
     let dm = cx.module(ModuleKind::Delivery, region);
     let sm = cx.module(ModuleKind::Security, region);
     let openshift = cx.env.runtime == Runtime::Openshift;
-    let argocd = application(
+    application(
         cx,
         &dm,
         "argo-cd",
@@ -2501,7 +2493,6 @@ fn addons(
             ),
         ]),
     );
-    let _ = argocd;
     if services
         .iter()
         .any(|(_, s)| s.deploy.strategy != Strategy::Rolling)
@@ -2764,7 +2755,6 @@ fn addons(
             }
         }
     }
-    let _ = om;
 }
 
 /// The management environment: a monitoring cluster of its own.

@@ -5,8 +5,6 @@
 //! environment's values gives exactly that environment's manifests (the
 //! tests render it with Helm's own engine and compare).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value as J, json};
 use strata_model::{Family, Kind, ModuleKind, Plan, Resource, Value};
 
@@ -83,7 +81,6 @@ impl Renderer for Helm {
     fn render(&self, plan: &Plan, out: &mut Tree) -> Result<(), RenderError> {
         let rv = Resolver::new(plan);
         let dir = format!("deploy/charts/{}", plan.app);
-        let mut kinds_used: BTreeMap<Kind, ()> = BTreeMap::new();
         let mut any = false;
         let places: Vec<(&strata_model::Ident, Option<&String>)> = plan
             .environments
@@ -109,7 +106,6 @@ impl Renderer for Helm {
             any = true;
             let mut by_kind: Map<String, J> = Map::new();
             for r in objs {
-                kinds_used.insert(r.kind, ());
                 let m = manifest(&rv, r);
                 let name = m["metadata"]["name"]
                     .as_str()
@@ -177,7 +173,6 @@ impl Renderer for Helm {
             let name = kind.as_str().to_ascii_lowercase();
             out.insert(format!("{dir}/templates/{name}.yaml"), template(*kind));
         }
-        let _ = kinds_used;
         Ok(())
     }
 }

@@ -93,7 +93,6 @@ fn derive(rv: &Resolver, target: &Resource, attr: &str) -> Option<String> {
             rv.region_of(target),
             s("name")?
         )),
-        (Kind::AwsKmsKey, _) => None,
         _ => None,
     }
 }

@@ -150,7 +150,7 @@ pub fn load(name: &str, bytes: &[u8]) -> Loaded {
     // Drop what the schema rejected, so the rest can still be typed and checked.
     let mut give_up = fatal;
     if !structural.is_empty() && !fatal {
-        give_up = !prune(&mut instance, &root);
+        give_up = !prune(&mut instance);
     }
     diagnostics.extend(structural);
     let spec = if give_up {
@@ -210,8 +210,7 @@ fn tags(root: &yaml::Node) -> Vec<Diagnostic> {
 /// Removes every value the schema rejects, repeating until the instance is
 /// valid (at most a few rounds). Fills a missing `app` with a placeholder.
 /// Returns false when it could not reach a valid instance.
-fn prune(instance: &mut Value, root: &yaml::Node) -> bool {
-    let _ = root;
+fn prune(instance: &mut Value) -> bool {
     let Ok(validator) = jsonschema::validator_for(structural::schema()) else {
         return false;
     };

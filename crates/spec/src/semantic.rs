@@ -365,8 +365,7 @@ fn environments(spec: &Spec, cx: &mut Ctx) {
             );
         }
         for (svc, o) in &e.services {
-            if let (Some(base), Some(r)) = (spec.services.get(svc), &o.replicas) {
-                let _ = base;
+            if let (true, Some(r)) = (spec.services.contains_key(svc), &o.replicas) {
                 replicas_check(cx, r, &["environments", name, "services", svc, "replicas"]);
             }
         }
