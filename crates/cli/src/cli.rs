@@ -79,6 +79,47 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Run the control catalog over Terraform, Kubernetes, CloudFormation,
+    /// Dockerfiles and CI workflow files. Exit 0: clean; 1: findings at or
+    /// above `--severity`; 2: a file could not be read (the rest is still
+    /// scanned and reported).
+    Check {
+        /// Files or directories (default: the current directory).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Only controls mapped to this framework (repeatable): cis-aws,
+        /// pci-dss-4.0, hipaa, soc2, cis-k8s, owasp-top10.
+        #[arg(long, short)]
+        framework: Vec<String>,
+        /// Lowest severity to report and fail on.
+        #[arg(long, short, default_value = "low", value_parser = parse_severity)]
+        severity: strata_policy::Severity,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = crate::check::CheckFormat::Text)]
+        output: crate::check::CheckFormat,
+        /// Accept the failures listed in this baseline file.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Write the current failures to this baseline file.
+        #[arg(long)]
+        write_baseline: Option<PathBuf>,
+        /// List the controls instead of scanning.
+        #[arg(long)]
+        list: bool,
+    },
+    /// A compliance report for one framework: requirement → controls →
+    /// pass/fail, over files or over a spec's plan.
+    Report {
+        /// Files or directories to scan, or a Strata spec (`strata.yaml`).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// The framework.
+        #[arg(long, short)]
+        framework: String,
+        /// Markdown or HTML.
+        #[arg(long, short, value_enum, default_value_t = ReportFormat::Markdown)]
+        output: ReportFormat,
+    },
     /// Print the JSON Schema of the spec.
     Schema,
     /// Write a commented starter spec, or one mapped from a Compose file.
@@ -123,6 +164,19 @@ pub enum PlanFormat {
     Text,
     /// The documented JSON contract.
     Json,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A Markdown table.
+    Markdown,
+    /// A standalone HTML page.
+    Html,
+}
+
+fn parse_severity(s: &str) -> Result<strata_policy::Severity, String> {
+    s.parse()
 }
 
 /// Graph formats.

@@ -2,6 +2,7 @@
 //! library crates. **Invariant:** all file and terminal IO of the core path
 //! happens here; the libraries get bytes and return values.
 
+mod check;
 mod cli;
 mod render;
 
@@ -141,6 +142,62 @@ fn run(cli: Cli) -> Result<()> {
                 Some(path) => std::fs::write(&path, &dot)
                     .with_context(|| format!("cannot write {}", path.display()))?,
             }
+        }
+        Command::Check {
+            paths,
+            framework,
+            severity,
+            output,
+            baseline,
+            write_baseline,
+            list,
+        } => {
+            if list {
+                for c in check::select(&framework)? {
+                    let reqs: Vec<String> = strata_policy::frameworks::requirements_of(c.id)
+                        .into_iter()
+                        .map(|(f, r)| format!("{} {}", f.id, r.id))
+                        .collect();
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}",
+                        c.id,
+                        c.severity.as_str(),
+                        c.title,
+                        reqs.join(", ")
+                    )?;
+                }
+                return Ok(());
+            }
+            let code = check::check(
+                &paths,
+                &framework,
+                severity,
+                output,
+                baseline.as_deref(),
+                write_baseline.as_deref(),
+                &mut out,
+            )?;
+            if code != 0 {
+                return Err(Exit(code).into());
+            }
+        }
+        Command::Report {
+            paths,
+            framework,
+            output,
+        } => {
+            let Some(fw) = strata_policy::frameworks::get(&framework) else {
+                bail!("unknown framework `{framework}`");
+            };
+            let controls = check::select(std::slice::from_ref(&framework))?;
+            let checked = check::scan(&paths, &controls);
+            let items = check::locate(&checked, &[]);
+            let text = match output {
+                cli::ReportFormat::Markdown => strata_policy::output::report_markdown(fw, &items),
+                cli::ReportFormat::Html => strata_policy::output::report_html(fw, &items),
+            };
+            out.write_all(text.as_bytes())?;
         }
         Command::Schema => {
             serde_json::to_writer_pretty(&mut out, strata_spec::structural::schema())?;

@@ -76,6 +76,8 @@ pub enum Family {
     Kubernetes,
     /// Other Terraform providers (GitHub, GitLab, Grafana, Red Hat, SonarQube).
     Terraform,
+    /// Whole files scanned as one unit: Dockerfiles and CI workflow files.
+    File,
 }
 
 macro_rules! kinds {
@@ -217,6 +219,23 @@ kinds! {
         AwsAccessanalyzerAnalyzer = "aws_accessanalyzer_analyzer",
         AwsEbsEncryptionByDefault = "aws_ebs_encryption_by_default",
         AwsSsmParameter = "aws_ssm_parameter",
+        AwsS3BucketAcl = "aws_s3_bucket_acl",
+        AwsSecurityGroupRule = "aws_security_group_rule",
+        AwsNetworkAclRule = "aws_network_acl_rule",
+        AwsIamRolePolicy = "aws_iam_role_policy",
+        AwsIamUser = "aws_iam_user",
+        AwsIamUserPolicy = "aws_iam_user_policy",
+        AwsIamUserPolicyAttachment = "aws_iam_user_policy_attachment",
+        AwsIamAccessKey = "aws_iam_access_key",
+        AwsEbsVolume = "aws_ebs_volume",
+        AwsSqsQueuePolicy = "aws_sqs_queue_policy",
+        AwsSnsTopicPolicy = "aws_sns_topic_policy",
+        AwsDynamodbTable = "aws_dynamodb_table",
+        AwsEfsFileSystem = "aws_efs_file_system",
+        AwsLambdaFunction = "aws_lambda_function",
+        AwsCloudfrontDistribution = "aws_cloudfront_distribution",
+        AwsApiGatewayStage = "aws_api_gateway_stage",
+        AwsSecretsmanagerSecretVersion = "aws_secretsmanager_secret_version",
     }
     Kubernetes {
         Namespace = "Namespace" @ "v1",
@@ -241,6 +260,16 @@ kinds! {
         AppProject = "AppProject" @ "argoproj.io/v1alpha1",
         Route = "Route" @ "route.openshift.io/v1",
         Template = "Template" @ "template.openshift.io/v1",
+        Pod = "Pod" @ "v1",
+        StatefulSet = "StatefulSet" @ "apps/v1",
+        ReplicaSet = "ReplicaSet" @ "apps/v1",
+        Job = "Job" @ "batch/v1",
+        CronJob = "CronJob" @ "batch/v1",
+        Secret = "Secret" @ "v1",
+        Role = "Role" @ "rbac.authorization.k8s.io/v1",
+        ClusterRole = "ClusterRole" @ "rbac.authorization.k8s.io/v1",
+        RoleBinding = "RoleBinding" @ "rbac.authorization.k8s.io/v1",
+        ClusterRoleBinding = "ClusterRoleBinding" @ "rbac.authorization.k8s.io/v1",
     }
     Terraform {
         RhcsClusterRosaHcp = "rhcs_cluster_rosa_hcp",
@@ -250,6 +279,14 @@ kinds! {
         GrafanaFolder = "grafana_folder",
         GrafanaDashboard = "grafana_dashboard",
         SonarqubeProject = "sonarqube_project",
+    }
+    File {
+        /// A Dockerfile: its instructions in order.
+        Dockerfile = "dockerfile",
+        /// A GitHub Actions workflow file.
+        GithubWorkflow = "github_workflow",
+        /// A GitLab CI pipeline file.
+        GitlabCi = "gitlab_ci",
     }
 }
 
@@ -302,7 +339,7 @@ mod tests {
             match k.family() {
                 Family::Aws => assert!(k.as_str().starts_with("aws_")),
                 Family::Kubernetes => assert!(k.api_version().is_some()),
-                Family::Terraform => assert!(k.api_version().is_none()),
+                Family::Terraform | Family::File => assert!(k.api_version().is_none()),
             }
         }
     }

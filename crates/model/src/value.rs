@@ -34,6 +34,9 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// A reference to another resource.
     Ref(Reference),
+    /// A value that cannot be known before apply or without inputs the reader
+    /// does not have (an unset variable, a function of one): the expression's text.
+    Unknown(String),
 }
 
 impl Value {
@@ -137,6 +140,11 @@ impl Serialize for Value {
                 let mut map = s.serialize_map(Some(2))?;
                 map.serialize_entry("$ref", &r.address)?;
                 map.serialize_entry("attribute", &r.attribute)?;
+                map.end()
+            }
+            Value::Unknown(expr) => {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry("$unknown", expr)?;
                 map.end()
             }
         }

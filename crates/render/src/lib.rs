@@ -114,6 +114,8 @@ pub(crate) fn value_json(
                 .collect(),
         ),
         Value::Ref(r) => resolve(r),
+        // The planner knows every value; an unknown one renders as null.
+        Value::Unknown(_) => J::Null,
     }
 }
 

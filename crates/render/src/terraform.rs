@@ -41,7 +41,7 @@ const MAP_ATTRS: &[&str] = &["tags", "dimensions", "configuration"];
 fn provider_of(kind: Kind) -> Option<&'static str> {
     match kind.family() {
         Family::Aws => Some("aws"),
-        Family::Kubernetes => None,
+        Family::Kubernetes | Family::File => None,
         Family::Terraform => {
             let name = kind.as_str();
             PROVIDERS
@@ -262,6 +262,8 @@ impl<'a> Env<'a> {
                 Expr::Object(m.iter().map(|(k, v)| (k.clone(), self.expr(v))).collect())
             }
             Value::Ref(r) => self.reference(&r.address, &r.attribute),
+            // Read from user Terraform: written back as the expression it was.
+            Value::Unknown(expr) => Expr::Raw(expr.clone()),
         }
     }
 

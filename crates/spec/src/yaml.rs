@@ -209,6 +209,20 @@ enum Frame {
 
 /// Parses one YAML document.
 pub fn parse(src: &str) -> Parsed {
+    let (mut roots, diagnostics) = parse_documents(src, false);
+    Parsed {
+        root: roots.pop(),
+        diagnostics,
+    }
+}
+
+/// Parses a stream of YAML documents (`---`-separated, as Kubernetes manifests
+/// are): every document's root, in order, and every problem found.
+pub fn parse_stream(src: &str) -> (Vec<Node>, Vec<Diagnostic>) {
+    parse_documents(src, true)
+}
+
+fn parse_documents(src: &str, many: bool) -> (Vec<Node>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     if src.len() > MAX_BYTES {
         diagnostics.push(Diagnostic::error(
@@ -219,15 +233,12 @@ pub fn parse(src: &str) -> Parsed {
             ),
             0..0,
         ));
-        return Parsed {
-            root: None,
-            diagnostics,
-        };
+        return (Vec::new(), diagnostics);
     }
     let offsets = Offsets::new(src);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut root: Option<Node> = None;
+    let mut roots: Vec<Node> = Vec::new();
     let mut nodes = 0usize;
     let mut documents = 0usize;
 
@@ -249,10 +260,7 @@ pub fn parse(src: &str) -> Parsed {
                         "check the indentation and quoting on this line and the one before it",
                     ),
                 );
-                return Parsed {
-                    root: None,
-                    diagnostics,
-                };
+                return (if many { roots } else { Vec::new() }, diagnostics);
             }
         };
         let span = offsets.span(&yspan);
@@ -261,7 +269,8 @@ pub fn parse(src: &str) -> Parsed {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
             Event::DocumentStart(_) => {
                 documents += 1;
-                if documents > 1 {
+                anchors.clear();
+                if documents > 1 && !many {
                     diagnostics.push(
                         Diagnostic::error(
                             "yaml::many-documents",
@@ -326,10 +335,7 @@ pub fn parse(src: &str) -> Parsed {
                         )
                         .with_help("a spec needs only a few levels; is this the right file?"),
                     );
-                    return Parsed {
-                        root: None,
-                        diagnostics,
-                    };
+                    return (Vec::new(), diagnostics);
                 }
                 if let Some(Frame::Map { key: None, .. }) = stack.last() {
                     diagnostics.push(Diagnostic::error(
@@ -337,10 +343,7 @@ pub fn parse(src: &str) -> Parsed {
                         "a mapping key must be a plain value, not a list or mapping",
                         span.clone(),
                     ));
-                    return Parsed {
-                        root: None,
-                        diagnostics,
-                    };
+                    return (Vec::new(), diagnostics);
                 }
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 nodes += 1;
@@ -406,10 +409,7 @@ pub fn parse(src: &str) -> Parsed {
                 )
                 .with_help("aliases that refer to aliases multiply; write the values out"),
             );
-            return Parsed {
-                root: None,
-                diagnostics,
-            };
+            return (Vec::new(), diagnostics);
         }
         let Some((node, anchor)) = completed else {
             continue;
@@ -418,7 +418,7 @@ pub fn parse(src: &str) -> Parsed {
             anchors.insert(anchor, node.clone());
         }
         match stack.last_mut() {
-            None => root = Some(node),
+            None => roots.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries,
@@ -457,8 +457,10 @@ pub fn parse(src: &str) -> Parsed {
             },
         }
     }
-    let root = root.or_else(|| (documents <= 1).then(|| Node::new(NodeValue::Null, 0..0)));
-    Parsed { root, diagnostics }
+    if roots.is_empty() && documents <= 1 && !many {
+        roots.push(Node::new(NodeValue::Null, 0..0));
+    }
+    (roots, diagnostics)
 }
 
 fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>, diagnostics: &mut Vec<Diagnostic>) {

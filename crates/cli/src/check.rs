@@ -1,0 +1,248 @@
+//! `strata check` and `strata report`: scan files into the graph, run the
+//! control catalog, apply suppressions and baselines, print findings.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use strata_policy::output::{self, Located};
+use strata_policy::{Control, Evaluation, Finding, Severity, Status};
+use strata_scan::Inventory;
+
+/// The meta-control for suppressions without a reason.
+pub const UNREASONED: &str = "STRATA-SUP-001";
+
+/// Controls selected by framework (all when none is given).
+pub fn select(frameworks: &[String]) -> Result<Vec<&'static Control>> {
+    if frameworks.is_empty() {
+        return Ok(strata_policy::catalog().to_vec());
+    }
+    let mut ids = BTreeSet::new();
+    for f in frameworks {
+        let Some(fw) = strata_policy::frameworks::get(f) else {
+            let known: Vec<&str> = strata_policy::frameworks::all()
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            bail!("unknown framework `{f}` (known: {})", known.join(", "));
+        };
+        ids.extend(strata_policy::frameworks::controls_of(fw));
+    }
+    Ok(strata_policy::catalog()
+        .iter()
+        .copied()
+        .filter(|c| ids.contains(c.id))
+        .collect())
+}
+
+/// A baseline entry: a known failure accepted for now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct BaselineEntry {
+    /// Control id.
+    pub control: String,
+    /// Resource label.
+    pub resource: String,
+    /// File.
+    pub file: String,
+}
+
+/// Scans, evaluates and locates; returns the inventory, the findings (with
+/// synthetic ones for unreasoned suppressions) and their locations.
+pub struct Checked {
+    /// What was read.
+    pub inventory: Inventory,
+    /// Verdicts, including meta findings.
+    pub evaluation: Evaluation,
+}
+
+pub fn scan(paths: &[PathBuf], controls: &[&'static Control]) -> Checked {
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let inventory = strata_scan::scan_paths(&refs);
+    let mut evaluation = strata_policy::evaluate(&inventory.graph, controls);
+    // A suppression without a reason is itself a finding.
+    for s in &inventory.suppressions {
+        if s.reason.is_none()
+            && let Some(t) = &s.target
+        {
+            evaluation.findings.push(Finding {
+                control: UNREASONED,
+                address: t.clone(),
+                status: Status::Fail,
+                at: None,
+                message: format!(
+                    "the suppression of {} on line {} gives no reason",
+                    s.control, s.line
+                ),
+            });
+        }
+    }
+    Checked {
+        inventory,
+        evaluation,
+    }
+}
+
+/// Locates every finding and marks the suppressed ones.
+pub fn locate<'a>(checked: &'a Checked, baseline: &[BaselineEntry]) -> Vec<Located<'a>> {
+    let inv = &checked.inventory;
+    let mut sup: HashMap<(&strata_model::Address, &str), String> = HashMap::new();
+    for s in &inv.suppressions {
+        let (Some(t), Some(reason)) = (&s.target, &s.reason) else {
+            continue;
+        };
+        let mut ids = vec![s.control.as_str()];
+        ids.extend(strata_policy::peers::strata_for(&s.control));
+        for id in ids {
+            sup.insert((t, id), reason.clone());
+        }
+    }
+    let base: BTreeSet<(&str, &str, &str)> = baseline
+        .iter()
+        .map(|b| (b.control.as_str(), b.resource.as_str(), b.file.as_str()))
+        .collect();
+    checked
+        .evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            let origin = inv.origins.get(&f.address);
+            let (file, line, label) = match origin {
+                Some(o) => (o.file.clone(), o.line_of(f.at.as_deref()), o.label.clone()),
+                None => (String::new(), 0, f.address.to_string()),
+            };
+            let mut suppressed = sup.get(&(&f.address, f.control)).cloned();
+            if suppressed.is_none()
+                && f.status == Status::Fail
+                && base.contains(&(f.control, label.as_str(), file.as_str()))
+            {
+                suppressed = Some("in the baseline".to_owned());
+            }
+            Located {
+                finding: f,
+                file,
+                line,
+                label,
+                suppressed,
+            }
+        })
+        .collect()
+}
+
+/// Output formats of `strata check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Findings grouped by file, with the offending line.
+    Text,
+    /// Every verdict as JSON.
+    Json,
+    /// SARIF 2.1.0 (code-scanning upload).
+    Sarif,
+    /// JUnit XML (CI test reports).
+    Junit,
+}
+
+/// Runs `strata check`; returns the exit code.
+#[allow(clippy::too_many_arguments)]
+pub fn check(
+    paths: &[PathBuf],
+    frameworks: &[String],
+    severity: Severity,
+    format: CheckFormat,
+    baseline: Option<&Path>,
+    write_baseline: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<u8> {
+    let controls: Vec<&'static Control> = select(frameworks)?
+        .into_iter()
+        .filter(|c| c.severity >= severity)
+        .collect();
+    let checked = scan(paths, &controls);
+    let base: Vec<BaselineEntry> = match baseline {
+        Some(p) => serde_json::from_slice(
+            &std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )
+        .with_context(|| format!("{} is not a baseline file", p.display()))?,
+        None => Vec::new(),
+    };
+    let items = locate(&checked, &base);
+    if let Some(p) = write_baseline {
+        let mut entries: Vec<BaselineEntry> = items
+            .iter()
+            .filter(|i| i.finding.status == Status::Fail && i.suppressed.is_none())
+            .map(|i| BaselineEntry {
+                control: i.finding.control.to_owned(),
+                resource: i.label.clone(),
+                file: i.file.clone(),
+            })
+            .collect();
+        entries.sort();
+        entries.dedup();
+        std::fs::write(p, serde_json::to_string_pretty(&entries)? + "\n")
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        eprintln!(
+            "wrote {} baseline entries to {}",
+            entries.len(),
+            p.display()
+        );
+    }
+    let source_line = |file: &str, line: u32| -> Option<String> {
+        std::fs::read_to_string(file)
+            .ok()?
+            .lines()
+            .nth(line.checked_sub(1)? as usize)
+            .map(str::to_owned)
+    };
+    match format {
+        CheckFormat::Text => {
+            out.write_all(output::text(&items, &source_line).as_bytes())?;
+            for p in &checked.inventory.problems {
+                writeln!(
+                    out,
+                    "{}:{}:{}: error: {}",
+                    p.file, p.line, p.column, p.message
+                )?;
+            }
+            let (pass, fail, unknown, sup) = output::summary(&items);
+            let uncovered: usize = checked.inventory.uncovered.values().sum();
+            writeln!(
+                out,
+                "{} resources in {} files: {pass} passed, {fail} failed, {unknown} unknown, {sup} suppressed; {} unreadable; {uncovered} resources of kinds no control covers",
+                checked.inventory.graph.len(),
+                checked.inventory.files.len(),
+                checked.inventory.problems.len(),
+            )?;
+        }
+        CheckFormat::Json => {
+            let mut j = output::json(&items);
+            j["problems"] = checked
+                .inventory
+                .problems
+                .iter()
+                .map(|p| serde_json::json!({"file": p.file, "line": p.line, "column": p.column, "message": p.message}))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &j)?;
+            writeln!(out)?;
+        }
+        CheckFormat::Sarif => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &output::sarif(&items, env!("CARGO_PKG_VERSION")),
+            )?;
+            writeln!(out)?;
+        }
+        CheckFormat::Junit => out.write_all(output::junit(&items).as_bytes())?,
+    }
+    let failing = items.iter().any(|i| {
+        i.finding.status == Status::Fail
+            && i.suppressed.is_none()
+            && strata_policy::control(i.finding.control).is_none_or(|c| c.severity >= severity)
+    });
+    Ok(if !checked.inventory.problems.is_empty() {
+        2
+    } else if failing {
+        1
+    } else {
+        0
+    })
+}

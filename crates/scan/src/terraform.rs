@@ -1,0 +1,919 @@
+//! Terraform: a directory of `.tf` files is one module. Variables take their
+//! defaults, locals are evaluated where static, `count`/`for_each` expand when
+//! static, `dynamic` blocks expand, `data "aws_iam_policy_document"` becomes
+//! its JSON, local modules (`source = "./..."`) are read with their inputs,
+//! and references to other resources become graph edges. What cannot be
+//! known statically becomes `Value::Unknown` with the expression's text.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression as EExpr, ObjectKey, TraversalOperator};
+use hcl::edit::structure::{Block, Body, Structure};
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use strata_model::{Address, Kind, Reference, Value};
+use strata_spec::SourceFile;
+
+use crate::inventory::{Inventory, Origin, attach_suppressions, suppression_comments};
+
+const SOURCE: &str = "terraform";
+const MAX_MODULE_DEPTH: usize = 8;
+const MAX_INSTANCES: usize = 1000;
+
+/// Reads the Terraform module in `dir` (its `*.tf` files) and the local
+/// modules it calls.
+pub fn scan_dir(dir: &Path, display: &str, inv: &mut Inventory) {
+    let mut seen = Vec::new();
+    module(dir, display, "", hcl::Map::new(), inv, 0, &mut seen);
+}
+
+/// Reads given `.tf` files as one module.
+pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
+    let mut seen = Vec::new();
+    let parsed: Vec<(SourceFile, Body)> = files
+        .iter()
+        .filter_map(|(name, text)| {
+            parse(name, text, inv).map(|b| (SourceFile::new(name.clone(), text.clone()), b))
+        })
+        .collect();
+    eval_module(&parsed, dir, "", hcl::Map::new(), inv, 0, &mut seen);
+}
+
+fn parse(name: &str, text: &str, inv: &mut Inventory) -> Option<Body> {
+    inv.files.push(name.to_owned());
+    match hcl::edit::parser::parse_body(text) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let loc = e.location();
+            inv.problem(
+                name,
+                u32::try_from(loc.line()).unwrap_or(0),
+                u32::try_from(loc.column()).unwrap_or(0),
+                format!("not valid HCL: {}", e.message()),
+            );
+            None
+        }
+    }
+}
+
+fn module(
+    dir: &Path,
+    display: &str,
+    prefix: &str,
+    inputs: hcl::Map<String, hcl::Value>,
+    inv: &mut Inventory,
+    depth: usize,
+    seen: &mut Vec<PathBuf>,
+) {
+    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if depth > MAX_MODULE_DEPTH || seen.contains(&canon) {
+        inv.problem(
+            display,
+            0,
+            0,
+            "module nesting too deep or cyclic; not read further",
+        );
+        return;
+    }
+    seen.push(canon);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut parsed = Vec::new();
+    for p in names {
+        let file = format!(
+            "{}/{}",
+            display.trim_end_matches('/'),
+            p.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let text = match std::fs::read(&p) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) => {
+                inv.problem(&file, 0, 0, format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        if let Some(b) = parse(&file, &text, inv) {
+            parsed.push((SourceFile::new(file, text), b));
+        }
+    }
+    eval_module(&parsed, dir, prefix, inputs, inv, depth, seen);
+    seen.pop();
+}
+
+/// A declared resource instance, before its attributes are evaluated.
+struct Instance<'a> {
+    file: usize,
+    block: &'a Block,
+    label: String,
+    address: Address,
+    count_index: Option<i64>,
+    each: Option<(hcl::Value, hcl::Value)>,
+}
+
+fn labels(b: &Block) -> Vec<String> {
+    b.labels.iter().map(|l| l.as_str().to_owned()).collect()
+}
+
+fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+    body.iter()
+        .filter_map(Structure::as_block)
+        .filter(move |b| b.ident.as_str() == ident)
+}
+
+fn line_of(src: &SourceFile, span: Option<std::ops::Range<usize>>) -> u32 {
+    span.map(|s| src.line_col(s.start).0).unwrap_or(1)
+}
+
+#[allow(clippy::too_many_lines)]
+fn eval_module(
+    files: &[(SourceFile, Body)],
+    dir: &Path,
+    prefix: &str,
+    inputs: hcl::Map<String, hcl::Value>,
+    inv: &mut Inventory,
+    depth: usize,
+    seen: &mut Vec<PathBuf>,
+) {
+    // Variables: inputs over defaults.
+    let mut vars = hcl::Map::new();
+    for (_, body) in files {
+        for b in blocks(body, "variable") {
+            let Some(name) = labels(&b.clone()).into_iter().next() else {
+                continue;
+            };
+            if let Some(v) = inputs.get(&name) {
+                vars.insert(name, v.clone());
+            } else if let Some(d) = b.body.get_attribute("default") {
+                if let Ok(v) = hcl::Expression::from(d.value.clone()).evaluate(&base_context()) {
+                    vars.insert(name, v);
+                }
+            }
+        }
+    }
+    let mut ctx = base_context();
+    ctx.declare_var("var", hcl::Value::Object(vars));
+    ctx.declare_var(
+        "path",
+        hcl::value!({ module = (dir.display().to_string()), root = ".", cwd = "." }),
+    );
+    ctx.declare_var("terraform", hcl::value!({ workspace = "default" }));
+
+    // Locals, to a fixed point; then policy documents; then locals again.
+    let local_attrs: Vec<(&str, &EExpr)> = files
+        .iter()
+        .flat_map(|(_, b)| blocks(b, "locals"))
+        .flat_map(|b| b.body.iter().filter_map(Structure::as_attribute))
+        .map(|a| (a.key.as_str(), &a.value))
+        .collect();
+    let mut locals = hcl::Map::new();
+    let fixpoint = |ctx: &mut Context, locals: &mut hcl::Map<String, hcl::Value>| {
+        for _ in 0..8 {
+            let before = locals.len();
+            ctx.declare_var("local", hcl::Value::Object(locals.clone()));
+            for (k, e) in &local_attrs {
+                if !locals.contains_key(*k)
+                    && let Ok(v) = hcl::Expression::from((*e).clone()).evaluate(ctx)
+                {
+                    locals.insert((*k).to_owned(), v);
+                }
+            }
+            if locals.len() == before {
+                break;
+            }
+        }
+        ctx.declare_var("local", hcl::Value::Object(locals.clone()));
+    };
+    fixpoint(&mut ctx, &mut locals);
+    let mut data = hcl::Map::new();
+    let mut docs = hcl::Map::new();
+    for (_, body) in files {
+        for b in blocks(body, "data") {
+            let l = labels(b);
+            if l.len() == 2
+                && l[0] == "aws_iam_policy_document"
+                && let Some(json) = policy_document(&b.body, &ctx)
+            {
+                docs.insert(
+                    l[1].clone(),
+                    hcl::value!({ json = (json.clone()), minified_json = (json) }),
+                );
+            }
+        }
+    }
+    data.insert(
+        "aws_iam_policy_document".to_owned(),
+        hcl::Value::Object(docs),
+    );
+    ctx.declare_var("data", hcl::Value::Object(data));
+    fixpoint(&mut ctx, &mut locals);
+
+    // Declare every resource instance so references can resolve.
+    let mut instances: Vec<Instance> = Vec::new();
+    let mut by_label: HashMap<String, Vec<(Option<hcl::Value>, Address)>> = HashMap::new();
+    for (fi, (src, body)) in files.iter().enumerate() {
+        for b in blocks(body, "resource") {
+            let l = labels(b);
+            let [ty, name] = &l[..] else {
+                inv.problem(
+                    &src.name,
+                    line_of(src, b.span()),
+                    1,
+                    "a resource block needs a type and a name",
+                );
+                continue;
+            };
+            let Ok(kind) = ty.parse::<Kind>() else {
+                *inv.uncovered.entry(ty.clone()).or_default() += 1;
+                continue;
+            };
+            let base = format!("{prefix}{ty}.{name}");
+            let mut push =
+                |label: String, key: Option<hcl::Value>, count_index, each, inv: &mut Inventory| {
+                    let address = inv.address(SOURCE, kind, &label);
+                    by_label
+                        .entry(format!("{ty}.{name}"))
+                        .or_default()
+                        .push((key, address.clone()));
+                    instances.push(Instance {
+                        file: fi,
+                        block: b,
+                        label,
+                        address,
+                        count_index,
+                        each,
+                    });
+                };
+            if let Some(c) = b.body.get_attribute("count") {
+                match hcl::Expression::from(c.value.clone()).evaluate(&ctx) {
+                    Ok(hcl::Value::Number(n)) => {
+                        let n = n.as_i64().unwrap_or(0).clamp(0, MAX_INSTANCES as i64);
+                        for i in 0..n {
+                            push(
+                                format!("{base}[{i}]"),
+                                Some(hcl::Value::from(i)),
+                                Some(i),
+                                None,
+                                inv,
+                            );
+                        }
+                    }
+                    Ok(hcl::Value::Bool(b)) => {
+                        if b {
+                            push(
+                                format!("{base}[0]"),
+                                Some(hcl::Value::from(0)),
+                                Some(0),
+                                None,
+                                inv,
+                            );
+                        }
+                    }
+                    _ => push(
+                        format!("{base}[0]"),
+                        Some(hcl::Value::from(0)),
+                        Some(0),
+                        None,
+                        inv,
+                    ),
+                }
+            } else if let Some(fe) = b.body.get_attribute("for_each") {
+                match hcl::Expression::from(fe.value.clone()).evaluate(&ctx) {
+                    Ok(hcl::Value::Object(m)) => {
+                        for (k, v) in m.into_iter().take(MAX_INSTANCES) {
+                            push(
+                                format!("{base}[\"{k}\"]"),
+                                Some(hcl::Value::from(k.clone())),
+                                None,
+                                Some((hcl::Value::from(k), v)),
+                                inv,
+                            );
+                        }
+                    }
+                    Ok(hcl::Value::Array(a)) => {
+                        for v in a.into_iter().take(MAX_INSTANCES) {
+                            let k = match &v {
+                                hcl::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            push(
+                                format!("{base}[\"{k}\"]"),
+                                Some(hcl::Value::from(k.clone())),
+                                None,
+                                Some((v.clone(), v)),
+                                inv,
+                            );
+                        }
+                    }
+                    _ => push(base.clone(), None, None, None, inv),
+                }
+            } else {
+                push(base.clone(), None, None, None, inv);
+            }
+        }
+    }
+
+    // Evaluate attributes.
+    let mut spans: Vec<Vec<(Address, u32, u32)>> = vec![Vec::new(); files.len()];
+    for inst in &instances {
+        let src = &files[inst.file].0;
+        let mut ictx = ctx.clone();
+        if let Some(i) = inst.count_index {
+            ictx.declare_var("count", hcl::value!({ index = i }));
+        }
+        if let Some((k, v)) = &inst.each {
+            ictx.declare_var(
+                "each",
+                hcl::value!({ key = (k.clone()), value = (v.clone()) }),
+            );
+        }
+        let ev = Eval {
+            ctx: &ictx,
+            refs: &by_label,
+            src,
+        };
+        let mut lines = BTreeMap::new();
+        let attrs = ev.body(&inst.block.body, "", &mut lines, true);
+        let start = line_of(src, inst.block.span());
+        let end = inst
+            .block
+            .span()
+            .map(|s| src.line_col(s.end).0)
+            .unwrap_or(start);
+        spans[inst.file].push((inst.address.clone(), start, end));
+        inv.add(
+            inst.address.clone(),
+            attrs,
+            Origin {
+                label: inst.label.clone(),
+                file: src.name.clone(),
+                line: start,
+                attrs: lines,
+            },
+        );
+    }
+    for (fi, (src, _)) in files.iter().enumerate() {
+        let found = suppression_comments(&src.name, &src.text);
+        attach_suppressions(inv, &src.name, found, &spans[fi]);
+    }
+
+    // Local modules.
+    for (src, body) in files {
+        for b in blocks(body, "module") {
+            let Some(name) = labels(b).into_iter().next() else {
+                continue;
+            };
+            let Some(source) = b.body.get_attribute("source").and_then(|a| match &a.value {
+                EExpr::String(s) => Some(s.value().clone()),
+                _ => None,
+            }) else {
+                continue;
+            };
+            if !(source.starts_with("./") || source.starts_with("../")) {
+                continue;
+            }
+            let mut inputs = hcl::Map::new();
+            for a in b.body.iter().filter_map(Structure::as_attribute) {
+                let k = a.key.as_str();
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                if let Ok(v) = hcl::Expression::from(a.value.clone()).evaluate(&ctx) {
+                    inputs.insert(k.to_owned(), v);
+                }
+            }
+            let child = dir.join(&source);
+            let base = Path::new(&src.name)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let display = if base.is_empty() {
+                source.clone()
+            } else {
+                format!("{base}/{}", source.trim_start_matches("./"))
+            };
+            module(
+                &child,
+                &display,
+                &format!("{prefix}module.{name}."),
+                inputs,
+                inv,
+                depth + 1,
+                seen,
+            );
+        }
+    }
+}
+
+struct Eval<'a> {
+    ctx: &'a Context<'a>,
+    refs: &'a HashMap<String, Vec<(Option<hcl::Value>, Address)>>,
+    src: &'a SourceFile,
+}
+
+const META: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "lifecycle",
+    "provider",
+    "provisioner",
+    "connection",
+];
+
+impl Eval<'_> {
+    fn body(
+        &self,
+        body: &Body,
+        path: &str,
+        lines: &mut BTreeMap<String, u32>,
+        top: bool,
+    ) -> BTreeMap<String, Value> {
+        let mut out = BTreeMap::new();
+        let join = |k: &str| {
+            if path.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{path}.{k}")
+            }
+        };
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let k = a.key.as_str();
+                    if top && META.contains(&k) {
+                        continue;
+                    }
+                    lines.insert(join(k), line_of(self.src, a.span()));
+                    out.insert(k.to_owned(), self.value(&a.value));
+                }
+                Structure::Block(b) => {
+                    let ident = b.ident.as_str();
+                    if top && META.contains(&ident) {
+                        continue;
+                    }
+                    if ident == "dynamic" {
+                        let Some(name) = labels(b).into_iter().next() else {
+                            continue;
+                        };
+                        let key = join(&name);
+                        lines
+                            .entry(key.clone())
+                            .or_insert(line_of(self.src, b.span()));
+                        let items = self.dynamic(b, &name, &key, lines);
+                        match out.entry(name).or_insert_with(|| Value::List(Vec::new())) {
+                            Value::List(l) => match items {
+                                Value::List(new) => l.extend(new),
+                                other => *l = vec![other],
+                            },
+                            slot => *slot = items,
+                        }
+                        continue;
+                    }
+                    let list = out
+                        .entry(ident.to_owned())
+                        .or_insert_with(|| Value::List(Vec::new()));
+                    let idx = list.as_list().map_or(0, <[Value]>::len);
+                    let key = join(ident);
+                    lines
+                        .entry(key.clone())
+                        .or_insert(line_of(self.src, b.span()));
+                    let inner = self.body(&b.body, &format!("{key}.{idx}"), lines, false);
+                    // Also index the first block's attributes without the index.
+                    if idx == 0 {
+                        let extra: Vec<(String, u32)> = lines
+                            .range(format!("{key}.0.")..)
+                            .take_while(|(k, _)| k.starts_with(&format!("{key}.0.")))
+                            .map(|(k, v)| {
+                                (k.replacen(&format!("{key}.0."), &format!("{key}."), 1), *v)
+                            })
+                            .collect();
+                        for (k, v) in extra {
+                            lines.entry(k).or_insert(v);
+                        }
+                    }
+                    if let Value::List(l) = list {
+                        l.push(Value::Map(inner));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn dynamic(
+        &self,
+        b: &Block,
+        name: &str,
+        key: &str,
+        lines: &mut BTreeMap<String, u32>,
+    ) -> Value {
+        let Some(fe) = b.body.get_attribute("for_each") else {
+            return Value::Unknown(format!("dynamic \"{name}\" without for_each"));
+        };
+        let iterator = b
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| match &a.value {
+                EExpr::Variable(v) => Some(v.as_str().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_else(|| name.to_owned());
+        let Some(content) = blocks(&b.body, "content").next() else {
+            return Value::Unknown(format!("dynamic \"{name}\" without content"));
+        };
+        let items: Vec<(hcl::Value, hcl::Value)> =
+            match hcl::Expression::from(fe.value.clone()).evaluate(self.ctx) {
+                Ok(hcl::Value::Object(m)) => m
+                    .into_iter()
+                    .map(|(k, v)| (hcl::Value::from(k), v))
+                    .collect(),
+                Ok(hcl::Value::Array(a)) => a
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (hcl::Value::from(i as i64), v))
+                    .collect(),
+                _ => return Value::Unknown(fe.value.to_string().trim().to_owned()),
+            };
+        let mut out = Vec::new();
+        for (i, (k, v)) in items.into_iter().take(MAX_INSTANCES).enumerate() {
+            let mut c = self.ctx.clone();
+            c.declare_var(iterator.clone(), hcl::value!({ key = (k), value = (v) }));
+            let ev = Eval {
+                ctx: &c,
+                refs: self.refs,
+                src: self.src,
+            };
+            out.push(Value::Map(ev.body(
+                &content.body,
+                &format!("{key}.{i}"),
+                lines,
+                false,
+            )));
+        }
+        Value::List(out)
+    }
+
+    fn value(&self, e: &EExpr) -> Value {
+        match e {
+            EExpr::Array(a) => return Value::List(a.iter().map(|x| self.value(x)).collect()),
+            EExpr::Object(o) => {
+                let mut m = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_owned(),
+                        ObjectKey::Expression(x) => {
+                            match hcl::Expression::from(x.clone()).evaluate(self.ctx) {
+                                Ok(hcl::Value::String(s)) => s,
+                                Ok(other) => other.to_string(),
+                                Err(_) => x.to_string().trim().to_owned(),
+                            }
+                        }
+                    };
+                    m.insert(key, self.value(v.expr()));
+                }
+                return Value::Map(m);
+            }
+            EExpr::Parenthesis(p) => return self.value(p.inner()),
+            EExpr::Traversal(t) => {
+                if let Some(r) = self.reference(t) {
+                    return Value::Ref(r);
+                }
+            }
+            _ => {}
+        }
+        match hcl::Expression::from(e.clone()).evaluate(self.ctx) {
+            Ok(v) => from_hcl(v),
+            Err(_) => Value::Unknown(e.to_string().trim().to_owned()),
+        }
+    }
+
+    /// `aws_x.name[idx].attr` → a reference to that resource instance.
+    fn reference(&self, t: &hcl::edit::expr::Traversal) -> Option<Reference> {
+        let EExpr::Variable(root) = &t.expr else {
+            return None;
+        };
+        let ty = root.as_str();
+        if matches!(
+            ty,
+            "var" | "local" | "data" | "module" | "count" | "each" | "path" | "self" | "terraform"
+        ) {
+            return None;
+        }
+        let mut ops = t.operators.iter().map(|o| o.value());
+        let Some(TraversalOperator::GetAttr(name)) = ops.next() else {
+            return None;
+        };
+        let candidates = self.refs.get(&format!("{ty}.{}", name.as_str()))?;
+        let mut next = ops.next();
+        let mut chosen = &candidates[0].1;
+        if let Some(TraversalOperator::Index(ix)) = next {
+            if let Ok(key) = hcl::Expression::from(ix.clone()).evaluate(self.ctx)
+                && let Some((_, a)) = candidates.iter().find(|(k, _)| k.as_ref() == Some(&key))
+            {
+                chosen = a;
+            }
+            next = ops.next();
+        } else if let Some(TraversalOperator::LegacyIndex(i)) = next {
+            if let Some((_, a)) = candidates
+                .iter()
+                .find(|(k, _)| k.as_ref() == Some(&hcl::Value::from(*i.value() as i64)))
+            {
+                chosen = a;
+            }
+            next = ops.next();
+        }
+        let attribute = match next {
+            Some(TraversalOperator::GetAttr(a)) => a.as_str().to_owned(),
+            _ => "id".to_owned(),
+        };
+        Some(Reference {
+            address: chosen.clone(),
+            attribute,
+        })
+    }
+}
+
+fn from_hcl(v: hcl::Value) -> Value {
+    match v {
+        hcl::Value::Null => Value::Null,
+        hcl::Value::Bool(b) => Value::Bool(b),
+        hcl::Value::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
+        hcl::Value::String(s) => Value::String(s),
+        hcl::Value::Array(a) => Value::List(a.into_iter().map(from_hcl).collect()),
+        hcl::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, from_hcl(v))).collect()),
+    }
+}
+
+fn to_json(v: &hcl::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        hcl::Value::Null => J::Null,
+        hcl::Value::Bool(b) => J::Bool(*b),
+        hcl::Value::Number(n) => n
+            .as_i64()
+            .map(J::from)
+            .or_else(|| {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(J::Number)
+            })
+            .unwrap_or(J::Null),
+        hcl::Value::String(s) => J::String(s.clone()),
+        hcl::Value::Array(a) => J::Array(a.iter().map(to_json).collect()),
+        hcl::Value::Object(o) => {
+            J::Object(o.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}
+
+/// `data "aws_iam_policy_document"` as its JSON text, when every part is static.
+fn policy_document(body: &Body, ctx: &Context) -> Option<String> {
+    let eval = |b: &Body, k: &str| {
+        b.get_attribute(k)
+            .and_then(|a| hcl::Expression::from(a.value.clone()).evaluate(ctx).ok())
+    };
+    let mut statements = Vec::new();
+    for s in blocks(body, "statement") {
+        let mut st = serde_json::Map::new();
+        if let Some(v) = eval(&s.body, "sid") {
+            st.insert("Sid".into(), to_json(&v));
+        }
+        let effect = eval(&s.body, "effect")
+            .map(|v| to_json(&v))
+            .unwrap_or_else(|| "Allow".into());
+        st.insert("Effect".into(), effect);
+        for (k, j) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            if s.body.get_attribute(k).is_some() {
+                st.insert(j.into(), to_json(&eval(&s.body, k)?));
+            }
+        }
+        for (k, j) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let mut p = serde_json::Map::new();
+            for pb in blocks(&s.body, k) {
+                let ty = eval(&pb.body, "type")?;
+                let ids = eval(&pb.body, "identifiers")?;
+                p.insert(ty.to_string().trim_matches('"').to_owned(), to_json(&ids));
+            }
+            if !p.is_empty() {
+                st.insert(j.into(), serde_json::Value::Object(p));
+            }
+        }
+        let mut cond = serde_json::Map::new();
+        for cb in blocks(&s.body, "condition") {
+            let test = eval(&cb.body, "test")?;
+            let var = eval(&cb.body, "variable")?;
+            let vals = eval(&cb.body, "values")?;
+            let entry = cond
+                .entry(test.to_string().trim_matches('"').to_owned())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let serde_json::Value::Object(m) = entry {
+                m.insert(var.to_string().trim_matches('"').to_owned(), to_json(&vals));
+            }
+        }
+        if !cond.is_empty() {
+            st.insert("Condition".into(), serde_json::Value::Object(cond));
+        }
+        statements.push(serde_json::Value::Object(st));
+    }
+    let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    Some(doc.to_string())
+}
+
+fn base_context() -> Context<'static> {
+    let mut ctx = Context::new();
+    let any = || ParamType::Any;
+    ctx.declare_func("jsonencode", FuncDef::new(f_jsonencode, [any()]));
+    ctx.declare_func(
+        "lower",
+        FuncDef::new(
+            |a| Ok(hcl::Value::from(text(&a[0]).to_lowercase())),
+            [ParamType::String],
+        ),
+    );
+    ctx.declare_func(
+        "upper",
+        FuncDef::new(
+            |a| Ok(hcl::Value::from(text(&a[0]).to_uppercase())),
+            [ParamType::String],
+        ),
+    );
+    ctx.declare_func(
+        "tostring",
+        FuncDef::new(|a| Ok(hcl::Value::from(text(&a[0]))), [any()]),
+    );
+    ctx.declare_func("tonumber", FuncDef::new(f_tonumber, [any()]));
+    ctx.declare_func("tobool", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
+    ctx.declare_func("tolist", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
+    ctx.declare_func("toset", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
+    ctx.declare_func("tomap", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
+    ctx.declare_func("length", FuncDef::new(f_length, [any()]));
+    ctx.declare_func(
+        "merge",
+        FuncDef::builder().variadic_param(any()).build(f_merge),
+    );
+    ctx.declare_func(
+        "concat",
+        FuncDef::builder().variadic_param(any()).build(f_concat),
+    );
+    ctx.declare_func(
+        "coalesce",
+        FuncDef::builder().variadic_param(any()).build(f_coalesce),
+    );
+    ctx.declare_func(
+        "format",
+        FuncDef::builder()
+            .param(ParamType::String)
+            .variadic_param(any())
+            .build(f_format),
+    );
+    ctx.declare_func("join", FuncDef::new(f_join, [ParamType::String, any()]));
+    ctx.declare_func(
+        "lookup",
+        FuncDef::builder()
+            .param(any())
+            .param(ParamType::String)
+            .variadic_param(any())
+            .build(f_lookup),
+    );
+    ctx.declare_func("contains", FuncDef::new(f_contains, [any(), any()]));
+    ctx.declare_func("keys", FuncDef::new(f_keys, [any()]));
+    ctx.declare_func("values", FuncDef::new(f_values, [any()]));
+    ctx
+}
+
+fn text(v: &hcl::Value) -> String {
+    match v {
+        hcl::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn f_jsonencode(a: FuncArgs) -> Result<hcl::Value, String> {
+    Ok(hcl::Value::from(to_json(&a[0]).to_string()))
+}
+fn f_tonumber(a: FuncArgs) -> Result<hcl::Value, String> {
+    match &a[0] {
+        hcl::Value::Number(_) => Ok(a[0].clone()),
+        hcl::Value::String(s) => s
+            .parse::<i64>()
+            .map(hcl::Value::from)
+            .map_err(|e| e.to_string()),
+        _ => Err("not a number".into()),
+    }
+}
+fn f_length(a: FuncArgs) -> Result<hcl::Value, String> {
+    let n = match &a[0] {
+        hcl::Value::Array(x) => x.len(),
+        hcl::Value::Object(x) => x.len(),
+        hcl::Value::String(s) => s.chars().count(),
+        _ => return Err("length of a scalar".into()),
+    };
+    Ok(hcl::Value::from(n as i64))
+}
+fn f_merge(a: FuncArgs) -> Result<hcl::Value, String> {
+    let mut m = hcl::Map::new();
+    for v in a.variadic_args() {
+        match v {
+            hcl::Value::Object(o) => m.extend(o.clone()),
+            hcl::Value::Null => {}
+            _ => return Err("merge of a non-object".into()),
+        }
+    }
+    Ok(hcl::Value::Object(m))
+}
+fn f_concat(a: FuncArgs) -> Result<hcl::Value, String> {
+    let mut out = Vec::new();
+    for v in a.variadic_args() {
+        match v {
+            hcl::Value::Array(x) => out.extend(x.iter().cloned()),
+            _ => return Err("concat of a non-list".into()),
+        }
+    }
+    Ok(hcl::Value::Array(out))
+}
+fn f_coalesce(a: FuncArgs) -> Result<hcl::Value, String> {
+    a.variadic_args()
+        .find(|v| !matches!(v, hcl::Value::Null) && *v != &hcl::Value::from(""))
+        .cloned()
+        .ok_or_else(|| "no non-null argument".into())
+}
+fn f_format(a: FuncArgs) -> Result<hcl::Value, String> {
+    let fmt = text(&a[0]);
+    let mut args = a.variadic_args();
+    let mut out = String::new();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some(_) => out.push_str(&text(args.next().ok_or("too few arguments")?)),
+                None => out.push('%'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(hcl::Value::from(out))
+}
+fn f_join(a: FuncArgs) -> Result<hcl::Value, String> {
+    let sep = text(&a[0]);
+    match &a[1] {
+        hcl::Value::Array(x) => Ok(hcl::Value::from(
+            x.iter().map(text).collect::<Vec<_>>().join(&sep),
+        )),
+        _ => Err("join of a non-list".into()),
+    }
+}
+fn f_lookup(a: FuncArgs) -> Result<hcl::Value, String> {
+    let key = text(&a[1]);
+    match &a[0] {
+        hcl::Value::Object(o) => o
+            .get(&key)
+            .cloned()
+            .or_else(|| a.variadic_args().next().cloned())
+            .ok_or_else(|| format!("no key {key}")),
+        _ => Err("lookup in a non-object".into()),
+    }
+}
+fn f_contains(a: FuncArgs) -> Result<hcl::Value, String> {
+    match &a[0] {
+        hcl::Value::Array(x) => Ok(hcl::Value::from(x.contains(&a[1]))),
+        _ => Err("contains on a non-list".into()),
+    }
+}
+fn f_keys(a: FuncArgs) -> Result<hcl::Value, String> {
+    match &a[0] {
+        hcl::Value::Object(o) => Ok(hcl::Value::Array(
+            o.keys().cloned().map(hcl::Value::from).collect(),
+        )),
+        _ => Err("keys of a non-object".into()),
+    }
+}
+fn f_values(a: FuncArgs) -> Result<hcl::Value, String> {
+    match &a[0] {
+        hcl::Value::Object(o) => Ok(hcl::Value::Array(o.values().cloned().collect())),
+        _ => Err("values of a non-object".into()),
+    }
+}
