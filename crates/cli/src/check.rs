@@ -246,3 +246,89 @@ pub fn check(
         0
     })
 }
+
+/// Runs the controls of the frameworks each environment declares over the
+/// plan; refuses (exit 1) when a high or critical control fails and the spec
+/// does not waive it for that environment. Lower severities are printed as
+/// warnings.
+pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: bool) -> Result<()> {
+    let resolved = strata_spec::resolve::resolve(spec);
+    let mut wanted: HashMap<String, BTreeSet<&'static str>> = HashMap::new();
+    let mut all: BTreeSet<&'static str> = BTreeSet::new();
+    for env in &resolved.envs {
+        let ids: BTreeSet<&'static str> = env
+            .frameworks
+            .iter()
+            .filter_map(|f| strata_policy::frameworks::get(f.as_str()))
+            .flat_map(|fw| strata_policy::frameworks::controls_of(fw))
+            .filter_map(|id| strata_policy::control(id).map(|c| c.id))
+            .collect();
+        all.extend(ids.iter().copied());
+        wanted.insert(
+            strata_model::Ident::new(&env.name)
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            ids,
+        );
+    }
+    let controls: Vec<&'static Control> = all
+        .iter()
+        .filter_map(|id| strata_policy::control(id))
+        .collect();
+    let eval = strata_policy::evaluate(&plan.graph, &controls);
+    let mut blocking = 0;
+    let mut lower: std::collections::BTreeMap<&'static str, usize> =
+        std::collections::BTreeMap::new();
+    let mut err = std::io::stderr().lock();
+    for f in eval.failures() {
+        let env = f.address.env.as_str();
+        if !wanted.get(env).is_some_and(|ids| ids.contains(f.control)) {
+            continue;
+        }
+        let waived = spec.security.waivers.iter().any(|w| {
+            w.control == f.control
+                && (w.environments.is_empty()
+                    || w.environments.iter().any(|e| e.replace('-', "_") == env))
+        });
+        let Some(c) = strata_policy::control(f.control) else {
+            continue;
+        };
+        if waived {
+            continue;
+        }
+        if c.severity < Severity::High {
+            *lower.entry(c.id).or_default() += 1;
+            continue;
+        }
+        blocking += 1;
+        let at = match plan.graph.get(&f.address).map(|r| &r.source) {
+            Some(strata_model::Provenance::Spec { file, line, column }) => {
+                format!("{file}:{line}:{column}")
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            err,
+            "{at}: error[{}]: {} ({}): {}",
+            c.id, c.title, f.address, f.message
+        )?;
+    }
+    for (id, n) in lower.iter().filter(|_| notes) {
+        if let Some(c) = strata_policy::control(id) {
+            writeln!(
+                err,
+                "note[{id}] ({}): {} — {n} resource(s); waive it or see `strata check`",
+                c.severity.as_str(),
+                c.title
+            )?;
+        }
+    }
+    if blocking > 0 {
+        writeln!(
+            err,
+            "the plan violates {blocking} high/critical control(s) of its frameworks; fix the spec or waive them under security.waivers with a reason"
+        )?;
+        return Err(crate::Exit(1).into());
+    }
+    Ok(())
+}

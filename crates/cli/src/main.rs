@@ -25,7 +25,7 @@ mod exit {
 
 /// An error that maps to an exit code of its own.
 #[derive(Debug)]
-struct Exit(u8);
+pub(crate) struct Exit(pub(crate) u8);
 
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,7 +82,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Plan { spec, env, output } => {
-            let (loaded, plan) = plan(&spec)?;
+            let (loaded, plan) = plan(&spec, output == PlanFormat::Text)?;
             let only = select_env(&plan, env.as_deref())?;
             match output {
                 PlanFormat::Json => {
@@ -95,14 +95,14 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Graph { spec, env, format } => {
-            let (_, plan) = plan(&spec)?;
+            let (_, plan) = plan(&spec, false)?;
             let only = select_env(&plan, env.as_deref())?;
             match format {
                 GraphFormat::Dot => out.write_all(render::dot(&plan, only.as_ref()).as_bytes())?,
             }
         }
         Command::Render { spec, output, env } => {
-            let (_, plan) = plan(&spec)?;
+            let (_, plan) = plan(&spec, false)?;
             let plan = match select_env(&plan, env.as_deref())? {
                 Some(e) => plan.only(&e),
                 None => plan,
@@ -112,7 +112,7 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("rendered {} files into {}", tree.len(), output.display());
         }
         Command::Diagram { spec, env, output } => {
-            let (_, plan) = plan(&spec)?;
+            let (_, plan) = plan(&spec, false)?;
             let env = match select_env(&plan, env.as_deref())? {
                 Some(e) => e,
                 None => plan
@@ -336,7 +336,9 @@ fn report(loaded: &Loaded, format: DiagFormat) -> Result<()> {
     Ok(())
 }
 
-fn plan(spec: &Path) -> Result<(Loaded, strata_model::Plan)> {
+/// Loads and plans `spec`, refusing plans that fail high/critical controls
+/// of their frameworks; `notes` also lists lower-severity findings.
+fn plan(spec: &Path, notes: bool) -> Result<(Loaded, strata_model::Plan)> {
     let loaded = load(spec)?;
     if loaded.has_errors() {
         report(&loaded, DiagFormat::Human)?;
@@ -349,6 +351,7 @@ fn plan(spec: &Path) -> Result<(Loaded, strata_model::Plan)> {
         bail!("the spec could not be read");
     };
     let plan = strata_planner::plan(spec, &loaded)?;
+    check::gate_plan(spec, &plan, notes)?;
     Ok((loaded, plan))
 }
 

@@ -902,10 +902,33 @@ fn codepipeline(
                 "codedeploy:RegisterApplicationRevision",
                 "codedeploy:GetApplicationRevision",
                 "ecs:RegisterTaskDefinition",
-                "iam:PassRole",
             ],
             vec!["*".into()],
         ));
+        // CodeDeploy registers task definitions that name the task roles.
+        let mut pass = allow(
+            "PassTaskRoles",
+            &["iam:PassRole"],
+            vec![
+                format!(
+                    "arn:aws:iam::{}:role/{}-{}-task-*",
+                    account(cx),
+                    cx.spec.app,
+                    cx.env.name
+                )
+                .into(),
+            ],
+        );
+        if let Value::Map(m) = &mut pass {
+            m.insert(
+                "Condition".into(),
+                map([(
+                    "StringEquals",
+                    map([("iam:PassedToService", "ecs-tasks.amazonaws.com".into())]),
+                )]),
+            );
+        }
+        pstatements.push(pass);
     }
     let pp = cx.put(
         cx.res(m, Kind::AwsIamPolicy, "codepipeline", Layer::Delivery, &src)

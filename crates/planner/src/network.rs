@@ -489,8 +489,11 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) -> Net {
         .filter(|(_, s)| s.expose == Expose::Public)
         .map(|(n, s)| (n.clone(), s.port))
         .collect();
+    // OpenShift publishes Routes through its own router and load balancer;
+    // an ALB security group there would be open to the internet and unused.
     let alb_sg = if !public_services.is_empty()
         && cx.env.role == strata_spec::EnvironmentRole::Application
+        && cx.env.runtime != strata_spec::Runtime::Openshift
     {
         let a = sg(cx, &m, "alb", &edge_vpc, "public load balancer");
         ingress(

@@ -2278,7 +2278,17 @@ fn kube(
                     .after(&service),
                 );
             } else {
-                ingress_object(cx, m, name, s, &ns_name, edge, &service, &src);
+                ingress_object(
+                    cx,
+                    m,
+                    name,
+                    s,
+                    &ns_name,
+                    edge,
+                    net.alb_sg.as_ref(),
+                    &service,
+                    &src,
+                );
             }
         }
         wl.services.insert(
@@ -2357,6 +2367,7 @@ fn ingress_object(
     s: &Service,
     ns_name: &str,
     edge: &Edge,
+    alb_sg: Option<&Address>,
     service: &Address,
     src: &[&str],
 ) {
@@ -2400,6 +2411,16 @@ fn ingress_object(
     }
     if let Some(w) = &edge.waf {
         annotations.push(("alb.ingress.kubernetes.io/wafv2-acl-arn", r(w, "arn")));
+    }
+    // The load balancer uses the security group planned for it (HTTP/HTTPS
+    // from the internet, egress to the pods only), not one the controller
+    // would create with rules nobody reviewed.
+    if let Some(sg) = alb_sg {
+        annotations.push(("alb.ingress.kubernetes.io/security-groups", r(sg, "id")));
+        annotations.push((
+            "alb.ingress.kubernetes.io/manage-backend-security-group-rules",
+            "true".into(),
+        ));
     }
     let host = s.host.clone().or_else(|| edge.domain.clone());
     let mut rule = vec![(

@@ -126,15 +126,12 @@ pub(crate) static GUARDDUTY_ENABLED: Control = Control {
 
 pub(crate) static CONFIG_ALL_RESOURCES: Control = Control {
     id: "STRATA-AWS-107",
-    title: "AWS Config records every resource type, global ones included",
+    title: "AWS Config records every supported resource type",
     severity: Medium,
     kinds: &[AwsConfigConfigurationRecorder],
     rationale: "Unrecorded types have no configuration history or compliance evaluation.",
-    remediation: "Set recording_group { all_supported = true, include_global_resource_types = true }.",
-    check: Check::All(&[
-        ("recording_group.all_supported", Want::NotFalse),
-        ("recording_group.include_global_resource_types", Want::True),
-    ]),
+    remediation: "Set recording_group { all_supported = true } (and include_global_resource_types = true in one region).",
+    check: Check::Attr("recording_group.all_supported", Want::NotFalse),
 };
 
 pub(crate) static CONFIG_RECORDING: Control = Control {

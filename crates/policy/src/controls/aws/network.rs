@@ -199,9 +199,12 @@ pub(crate) static VPC_WORLD_INGRESS_ONLY_LB_WEB: Control = Control {
                     format!("ports {}–{} are open to the internet", i.from, i.to),
                 );
             }
-            let on_lb = i
-                .group
-                .is_some_and(|g| !cx.linked(g, AwsLb, "security_groups").is_empty());
+            // A load balancer uses it: an aws_lb, or a Kubernetes Ingress
+            // whose controller is told to (its annotations refer to the group).
+            let on_lb = i.group.is_some_and(|g| {
+                !cx.linked(g, AwsLb, "security_groups").is_empty()
+                    || cx.referrers(g).iter().any(|(s, _)| s.kind == Kind::Ingress)
+            });
             if !on_lb {
                 return Outcome::fail(
                     &i.at,
