@@ -65,16 +65,21 @@ pub(crate) static KMS_ENABLED: Control = Control {
     check: Check::Attr("is_enabled", Want::NotFalse),
 };
 
-/// Where each IAM-bearing kind holds its policy documents.
-fn policy_paths(r: &Resource) -> &'static [&'static str] {
+/// Where each IAM-bearing kind holds its policy document: roles have it
+/// inline (`inline_policy`, a block with a `policy` in Terraform, the document
+/// itself in a plan).
+fn policy_path(r: &Resource) -> &'static str {
     match r.kind {
-        AwsIamRole => &["inline_policy", "inline_policy.policy"],
-        _ => &["policy"],
+        AwsIamRole if !lookup::get(r, "inline_policy.policy").is_missing() => {
+            "inline_policy.policy"
+        }
+        AwsIamRole => "inline_policy",
+        _ => "policy",
     }
 }
 
 fn each_allow(r: &Resource, mut f: impl FnMut(&Value) -> bool) -> Outcome {
-    for path in policy_paths(r) {
+    for path in [policy_path(r)] {
         match statements(r, path) {
             Ok(st) => {
                 if let Some(s) = st.iter().find(|s| allows(s) && f(s)) {
