@@ -10,6 +10,9 @@ use strata_policy::output::{self, Located};
 use strata_policy::{Control, Evaluation, Finding, Severity, Status};
 use strata_scan::Inventory;
 
+/// Annotation prefix of a per-resource waiver: `strata.dev/waive.<ID>: reason`.
+pub const WAIVE_PREFIX: &str = strata_scan::WAIVE_ANNOTATION;
+
 /// The meta-control for suppressions without a reason.
 pub const UNREASONED: &str = "STRATA-SUP-001";
 
@@ -290,10 +293,18 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
                 && (w.environments.is_empty()
                     || w.environments.iter().any(|e| e.replace('-', "_") == env))
         });
+        // A resource may carry its own waiver, with the reason, as an
+        // annotation the rendered manifest keeps (`strata.dev/waive.<ID>`).
+        let annotated = plan
+            .graph
+            .get(&f.address)
+            .and_then(|r| r.get("annotations"))
+            .and_then(strata_model::Value::as_map)
+            .is_some_and(|m| m.contains_key(&format!("{WAIVE_PREFIX}{}", f.control)));
         let Some(c) = strata_policy::control(f.control) else {
             continue;
         };
-        if waived {
+        if waived || annotated {
             continue;
         }
         if c.severity < Severity::High {

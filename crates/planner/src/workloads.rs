@@ -2761,6 +2761,7 @@ fn addons(
                                 ("metadata", map([("labels", map([("app.kubernetes.io/name", n.into())]))])),
                                 ("spec", map([
                                     ("hostNetwork", (other == strata_spec::Agent::Suricata).into()),
+                                    ("securityContext", map([("seccompProfile", map([("type", "RuntimeDefault".into())]))])),
                                     ("containers", list([map([
                                         ("name", n.into()),
                                         ("image", image.into()),
@@ -2771,6 +2772,18 @@ fn addons(
                                 ])),
                             ])),
                         ]))
+                    .with("annotations", if other == strata_spec::Agent::Suricata {
+                        // A network IDS reads the node's interfaces: these
+                        // exceptions are its job, recorded where reviewers see them.
+                        map([
+                            ("strata.dev/waive.STRATA-K8S-004", "Suricata inspects the node's network interfaces".into()),
+                            ("strata.dev/waive.STRATA-K8S-006", "Suricata opens raw sockets as root to capture packets".into()),
+                            ("strata.dev/waive.STRATA-K8S-009", "Suricata needs NET_ADMIN and NET_RAW to capture packets".into()),
+                            ("strata.dev/waive.STRATA-K8S-010", "Suricata needs NET_ADMIN and NET_RAW to capture packets".into()),
+                        ])
+                    } else {
+                        map([])
+                    })
                     .after(cluster),
                 );
             }

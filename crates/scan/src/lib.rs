@@ -7,8 +7,15 @@
 //! what it could not; one bad file never stops a scan.
 
 mod inventory;
+pub mod kubernetes;
 pub mod terraform;
 mod walk;
+mod yamlish;
 
 pub use inventory::{Inventory, Origin, Problem, Suppression};
 pub use walk::{FileKind, scan_paths};
+
+/// Annotation that waives a control on one Kubernetes object, with the reason
+/// as its value: `strata.dev/waive.STRATA-K8S-004: "why"`. The planner writes
+/// these on the few objects whose job needs an exception; scans honour them.
+pub const WAIVE_ANNOTATION: &str = "strata.dev/waive.";

@@ -2,13 +2,23 @@
 
 use std::path::Path;
 
-use crate::{Inventory, terraform};
+use crate::{Inventory, kubernetes, terraform};
 
 /// What kind of file a path is, by name and content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// A directory of `.tf` files.
-    TerraformDir,
+    /// A `.tf` file (directories of them are read as one module).
+    Terraform,
+    /// Kubernetes manifests.
+    Kubernetes,
+    /// A CloudFormation template (YAML or JSON).
+    CloudFormation,
+    /// A Dockerfile.
+    Dockerfile,
+    /// A GitHub Actions workflow.
+    GithubWorkflow,
+    /// A GitLab CI pipeline.
+    GitlabCi,
 }
 
 /// Scans every path (files or directories, recursively) and returns one inventory.
@@ -64,19 +74,85 @@ fn walk_dir(dir: &Path, display: &str, inv: &mut Inventory, depth: usize) {
     }
 }
 
+/// Largest file read; bigger ones are reported, not read.
+const MAX_FILE: u64 = 8 * 1024 * 1024;
+
+/// What a file is, from its path and (for YAML and JSON) its content.
+pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
+    let name = path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .map(|x| x.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let full = path.to_string_lossy().replace('\\', "/");
+    if ext == "tf" {
+        return Some(FileKind::Terraform);
+    }
+    if name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    let yaml = matches!(ext.as_str(), "yaml" | "yml");
+    if yaml && (full.contains(".github/workflows/") || full.starts_with(".github/workflows/")) {
+        return Some(FileKind::GithubWorkflow);
+    }
+    if yaml && (name == ".gitlab-ci.yml" || name.ends_with(".gitlab-ci.yml")) {
+        return Some(FileKind::GitlabCi);
+    }
+    let text = text?;
+    if (yaml || matches!(ext.as_str(), "json" | "template"))
+        && (text.contains("AWSTemplateFormatVersion")
+            || text.contains("AWS::") && text.contains("Resources"))
+    {
+        return Some(FileKind::CloudFormation);
+    }
+    if yaml && kubernetes::looks_like(text) {
+        return Some(FileKind::Kubernetes);
+    }
+    None
+}
+
 fn scan_file(p: &Path, display: &str, inv: &mut Inventory) {
-    if p.extension().is_some_and(|x| x == "tf") {
-        let text = match std::fs::read(p) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => {
-                inv.problem(display, 0, 0, format!("cannot read: {e}"));
-                return;
-            }
-        };
-        terraform::scan_files(
-            &[(display.to_owned(), text)],
-            p.parent().unwrap_or(Path::new(".")),
-            inv,
+    let ext = p
+        .extension()
+        .map(|x| x.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let by_name = classify(p, None);
+    if by_name.is_none() && !matches!(ext.as_str(), "yaml" | "yml" | "json" | "template") {
+        return;
+    }
+    if std::fs::metadata(p).is_ok_and(|m| m.len() > MAX_FILE) {
+        inv.problem(
+            display,
+            0,
+            0,
+            format!("larger than {MAX_FILE} bytes; not read"),
         );
+        return;
+    }
+    let text = match std::fs::read(p) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            inv.problem(display, 0, 0, format!("cannot read: {e}"));
+            return;
+        }
+    };
+    match by_name.or_else(|| classify(p, Some(&text))) {
+        Some(FileKind::Terraform) => {
+            terraform::scan_files(
+                &[(display.to_owned(), text)],
+                p.parent().unwrap_or(Path::new(".")),
+                inv,
+            );
+        }
+        Some(FileKind::Kubernetes) => kubernetes::scan_text(display, &text, inv),
+        Some(_) | None => {}
     }
 }

@@ -2,6 +2,7 @@
 //! Ids are stable and never reused; a retired control keeps its id.
 
 mod aws;
+mod k8s;
 mod meta;
 
 use std::sync::OnceLock;
@@ -14,6 +15,7 @@ pub(crate) fn all() -> &'static [&'static Control] {
     ALL.get_or_init(|| {
         let mut v: Vec<&'static Control> = Vec::new();
         v.extend_from_slice(aws::ALL);
+        v.extend_from_slice(k8s::ALL);
         v.push(&meta::SUPPRESSION_REASON);
         v
     })
