@@ -14,7 +14,12 @@ fn fixtures() -> PathBuf {
 }
 
 /// `aws_s3_bucket.pass_x[0]` → `pass_x`; `Deployment/shop/pass-x` → `pass-x`.
+/// `crates/.../pass_x.Dockerfile` → `pass_x`.
 fn name(label: &str) -> String {
+    if label.ends_with("Dockerfile") || label.ends_with(".yml") || label.ends_with(".yaml") {
+        let file = label.rsplit('/').next().unwrap_or(label);
+        return file.split('.').next().unwrap_or(file).to_owned();
+    }
     let base = label.split('[').next().unwrap_or(label);
     base.rsplit(['.', '/']).next().unwrap_or(base).to_owned()
 }

@@ -6,6 +6,8 @@
 //! Every front-end returns what it could read and a located [`Problem`] for
 //! what it could not; one bad file never stops a scan.
 
+pub mod ci;
+pub mod dockerfile;
 mod inventory;
 pub mod kubernetes;
 pub mod terraform;

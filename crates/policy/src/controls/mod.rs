@@ -2,6 +2,7 @@
 //! Ids are stable and never reused; a retired control keeps its id.
 
 mod aws;
+mod files;
 mod k8s;
 mod meta;
 
@@ -16,6 +17,8 @@ pub(crate) fn all() -> &'static [&'static Control] {
         let mut v: Vec<&'static Control> = Vec::new();
         v.extend_from_slice(aws::ALL);
         v.extend_from_slice(k8s::ALL);
+        v.extend_from_slice(files::DOCKERFILE);
+        v.extend_from_slice(files::CI);
         v.push(&meta::SUPPRESSION_REASON);
         v
     })
