@@ -92,11 +92,7 @@ pub(crate) static NON_ROOT_USER: Control = Control {
     check: Check::Custom(|_, r| {
         let all = instructions(r);
         let last = final_stage(&all);
-        match all
-            .iter()
-            .filter(|i| i.stage == last && i.cmd == "USER")
-            .last()
-        {
+        match all.iter().rfind(|i| i.stage == last && i.cmd == "USER") {
             Some(u) => {
                 let who = u
                     .args
