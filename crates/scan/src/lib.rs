@@ -7,6 +7,7 @@
 //! what it could not; one bad file never stops a scan.
 
 pub mod ci;
+pub mod cloudformation;
 pub mod dockerfile;
 mod inventory;
 pub mod kubernetes;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::{Inventory, ci, dockerfile, kubernetes, terraform};
+use crate::{Inventory, ci, cloudformation, dockerfile, kubernetes, terraform};
 
 /// What kind of file a path is, by name and content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +153,7 @@ fn scan_file(p: &Path, display: &str, inv: &mut Inventory) {
             );
         }
         Some(FileKind::Kubernetes) => kubernetes::scan_text(display, &text, inv),
+        Some(FileKind::CloudFormation) => cloudformation::scan_text(display, &text, inv),
         Some(FileKind::Dockerfile) => dockerfile::scan_text(display, &text, inv),
         Some(FileKind::GithubWorkflow) => {
             ci::scan_text(display, &text, strata_model::Kind::GithubWorkflow, inv)
@@ -160,6 +161,6 @@ fn scan_file(p: &Path, display: &str, inv: &mut Inventory) {
         Some(FileKind::GitlabCi) => {
             ci::scan_text(display, &text, strata_model::Kind::GitlabCi, inv)
         }
-        Some(_) | None => {}
+        None => {}
     }
 }
