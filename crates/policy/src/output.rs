@@ -150,7 +150,7 @@ pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {
                 "message": { "text": format!("{}: {}", i.label, f.message) },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": i.file },
+                        "artifactLocation": artifact(&i.file),
                         "region": { "startLine": i.line.max(1) },
                     },
                     "logicalLocations": [{ "fullyQualifiedName": i.label }],
@@ -175,6 +175,26 @@ pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {
             "results": results,
         }],
     })
+}
+
+/// A SARIF artifact location: absolute paths as `file://` URIs, relative
+/// ones relative to `%SRCROOT%` (where the scan ran).
+fn artifact(file: &str) -> serde_json::Value {
+    let encoded: String = file
+        .chars()
+        .map(|c| match c {
+            ' ' => "%20".to_owned(),
+            '#' => "%23".to_owned(),
+            '%' => "%25".to_owned(),
+            '?' => "%3F".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    if file.starts_with('/') {
+        json!({ "uri": format!("file://{encoded}") })
+    } else {
+        json!({ "uri": encoded.trim_start_matches("./"), "uriBaseId": "%SRCROOT%" })
+    }
 }
 
 fn level(s: Severity) -> &'static str {

@@ -175,3 +175,20 @@ fn every_control_maps_to_a_requirement_and_every_mapping_names_a_control() {
         }
     }
 }
+
+#[test]
+fn checkov_peers_name_known_controls_once() {
+    let mut seen = BTreeSet::new();
+    for (ours, theirs) in strata_policy::peers::CHECKOV {
+        assert!(strata_policy::control(ours).is_some(), "{ours}");
+        assert!(seen.insert(*ours), "{ours} listed twice");
+        assert!(
+            !theirs.is_empty() && theirs.iter().all(|t| t.starts_with("CKV")),
+            "{ours}"
+        );
+    }
+    assert_eq!(
+        strata_policy::peers::strata_for("CKV_AWS_7"),
+        vec!["STRATA-AWS-012"]
+    );
+}

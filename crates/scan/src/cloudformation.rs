@@ -649,6 +649,18 @@ const LINE_RENAMES: &[(&str, &str)] = &[
     ("enabled", "is_enabled"),
 ];
 
+/// The lines of the property an extra resource stands for, re-rooted.
+fn extra_lines(lines: &BTreeMap<String, u32>, suffix: &str) -> BTreeMap<String, u32> {
+    let source = match suffix {
+        "public_access_block" => "public_access_block_configuration.",
+        _ => "ownership_controls.",
+    };
+    lines
+        .iter()
+        .filter_map(|(k, l)| k.strip_prefix(source).map(|r| (r.to_owned(), *l)))
+        .collect()
+}
+
 fn sg_rule(r: Value) -> Value {
     let Value::Map(m) = r else { return r };
     let mut out = BTreeMap::new();
@@ -779,7 +791,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
                     label: l,
                     file: name.to_owned(),
                     line: start,
-                    attrs: BTreeMap::new(),
+                    attrs: extra_lines(&lines, &suffix),
                 },
             );
         }

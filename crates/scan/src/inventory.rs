@@ -79,6 +79,8 @@ pub struct Inventory {
     /// Resources read whose kind no control covers, by kind name.
     pub uncovered: BTreeMap<String, usize>,
     names: HashSet<(String, Kind, String)>,
+    /// Directories already read as modules of another (not read again).
+    pub(crate) modules: HashSet<std::path::PathBuf>,
 }
 
 /// The module a kind's resources are grouped under when read from files.
@@ -227,6 +229,7 @@ impl Inventory {
             *self.uncovered.entry(k).or_default() += n;
         }
         self.names.extend(other.names);
+        self.modules.extend(other.modules);
     }
 }
 

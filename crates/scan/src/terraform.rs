@@ -67,6 +67,12 @@ fn module(
     seen: &mut Vec<PathBuf>,
 ) {
     let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    // A directory read as a module is not read again as a root.
+    if depth > 0 {
+        inv.modules.insert(canon.clone());
+    } else if inv.modules.contains(&canon) {
+        return;
+    }
     if depth > MAX_MODULE_DEPTH || seen.contains(&canon) {
         inv.problem(
             display,

@@ -51,11 +51,18 @@ fn ingress<'a>(cx: &Ctx<'a>, r: &'a Resource) -> Result<Vec<Ingress<'a>>, Outcom
                 Got::Missing => Vec::new(),
             };
             for (i, b) in blocks.into_iter().enumerate() {
-                let mut all = cidrs(lookup::get_in(b, "cidr_blocks").value());
-                all.extend(cidrs(lookup::get_in(b, "ipv6_cidr_blocks").value()));
+                let v4 = cidrs(lookup::get_in(b, "cidr_blocks").value());
+                let v6 = cidrs(lookup::get_in(b, "ipv6_cidr_blocks").value());
+                let key = if v4.iter().any(|c| is_world(c)) || v6.is_empty() {
+                    "cidr_blocks"
+                } else {
+                    "ipv6_cidr_blocks"
+                };
+                let mut all = v4;
+                all.extend(v6);
                 let all_p = protocol_all(text(b, "protocol"));
                 out.push(Ingress {
-                    at: format!("ingress.{i}"),
+                    at: format!("ingress.{i}.{key}"),
                     from: if all_p {
                         0
                     } else {

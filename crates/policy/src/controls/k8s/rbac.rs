@@ -46,7 +46,7 @@ pub(crate) static CLUSTER_ADMIN: Control = Control {
             .and_then(lookup::as_text);
         Outcome::pass_if(
             role.as_deref() != Some("cluster-admin"),
-            "roleRef",
+            "roleRef.name",
             "binds cluster-admin",
         )
     }),
