@@ -189,12 +189,16 @@ pub fn check(
             p.display()
         );
     }
+    // Each file read once, however many findings it has.
+    let cache: std::cell::RefCell<HashMap<String, Option<Vec<String>>>> = Default::default();
     let source_line = |file: &str, line: u32| -> Option<String> {
-        std::fs::read_to_string(file)
-            .ok()?
-            .lines()
-            .nth(line.checked_sub(1)? as usize)
-            .map(str::to_owned)
+        let mut c = cache.borrow_mut();
+        let lines = c.entry(file.to_owned()).or_insert_with(|| {
+            std::fs::read_to_string(file)
+                .ok()
+                .map(|t| t.lines().map(str::to_owned).collect())
+        });
+        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
     };
     match format {
         CheckFormat::Text => {
@@ -217,14 +221,13 @@ pub fn check(
             )?;
         }
         CheckFormat::Json => {
-            let mut j = output::json(&items);
-            j["problems"] = checked
+            let problems: Vec<serde_json::Value> = checked
                 .inventory
                 .problems
                 .iter()
                 .map(|p| serde_json::json!({"file": p.file, "line": p.line, "column": p.column, "message": p.message}))
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &j)?;
+            output::write_json(&items, &problems, &mut *out)?;
             writeln!(out)?;
         }
         CheckFormat::Sarif => {

@@ -64,7 +64,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let result = run_with(cli, &mut out);
+    out.flush()?;
+    result
+}
+
+fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Result<()> {
+    let mut out = out;
     match cli.command {
         Command::Validate { spec, output } => {
             let loaded = load(&spec)?;

@@ -201,6 +201,7 @@ kinds! {
         AwsCloudwatchDashboard = "aws_cloudwatch_dashboard",
         AwsPrometheusWorkspace = "aws_prometheus_workspace",
         AwsOpensearchDomain = "aws_opensearch_domain",
+        AwsElasticsearchDomain = "aws_elasticsearch_domain",
         AwsXrayGroup = "aws_xray_group",
         AwsCodecommitRepository = "aws_codecommit_repository",
         AwsCodestarconnectionsConnection = "aws_codestarconnections_connection",

@@ -109,6 +109,76 @@ pub fn json(items: &[Located<'_>]) -> serde_json::Value {
     })
 }
 
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    control: &'a str,
+    title: Option<&'a str>,
+    severity: Option<&'a str>,
+    status: crate::Status,
+    resource: &'a str,
+    address: &'a strata_model::Address,
+    file: &'a str,
+    line: u32,
+    attribute: &'a Option<String>,
+    message: &'a str,
+    suppressed: &'a Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct Summary {
+    passed: usize,
+    failed: usize,
+    unknown: usize,
+    suppressed: usize,
+}
+
+#[derive(serde::Serialize)]
+struct Doc<'a, P: serde::Serialize> {
+    summary: Summary,
+    results: Vec<Row<'a>>,
+    problems: &'a [P],
+}
+
+/// The same document as [`json`] with `problems` added, written as it is
+/// serialised (no intermediate tree: large scans stay small in memory).
+pub fn write_json<P: serde::Serialize>(
+    items: &[Located<'_>],
+    problems: &[P],
+    w: &mut dyn std::io::Write,
+) -> serde_json::Result<()> {
+    let (passed, failed, unknown, suppressed) = summary(items);
+    let results = items
+        .iter()
+        .map(|i| {
+            let c = control(i.finding.control);
+            Row {
+                control: i.finding.control,
+                title: c.map(|c| c.title),
+                severity: c.map(|c| c.severity.as_str()),
+                status: i.finding.status,
+                resource: &i.label,
+                address: &i.finding.address,
+                file: &i.file,
+                line: i.line,
+                attribute: &i.finding.at,
+                message: &i.finding.message,
+                suppressed: &i.suppressed,
+            }
+        })
+        .collect();
+    let doc = Doc {
+        summary: Summary {
+            passed,
+            failed,
+            unknown,
+            suppressed,
+        },
+        results,
+        problems,
+    };
+    serde_json::to_writer_pretty(w, &doc)
+}
+
 /// SARIF 2.1.0, one run; failures and unknowns as results (suppressed ones
 /// carry a `suppressions` entry, as the format intends).
 pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {

@@ -23,7 +23,7 @@ pub const CHECKOV: &[(&str, &[&str])] = &[
     ("STRATA-AWS-012", &["CKV_AWS_7"]),
     ("STRATA-AWS-014", &["CKV_AWS_33"]),
     ("STRATA-AWS-015", &["CKV_AWS_227"]),
-    ("STRATA-AWS-016", &["CKV_AWS_62", "CKV_AWS_1"]),
+    ("STRATA-AWS-016", &["CKV_AWS_62"]),
     ("STRATA-AWS-018", &["CKV_AWS_60"]),
     ("STRATA-AWS-019", &["CKV_AWS_40"]),
     ("STRATA-AWS-020", &["CKV_AWS_10"]),

@@ -678,8 +678,14 @@ fn sg_rule(r: Value) -> Value {
 
 /// True when `text` looks like a CloudFormation template.
 pub fn looks_like(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
-        || (text.contains("AWS::") && text.contains("Resources"))
+    if text.contains("AWSTemplateFormatVersion") {
+        return true;
+    }
+    // A top-level `Resources` whose entries have `Type: AWS::...`; CodeDeploy
+    // AppSpecs look alike but carry a top-level `version:`.
+    let top_resources =
+        text.lines().any(|l| l.starts_with("Resources:")) || text.contains("\"Resources\"");
+    top_resources && text.contains("AWS::") && !text.lines().any(|l| l.starts_with("version:"))
 }
 
 /// Reads the template `name`.

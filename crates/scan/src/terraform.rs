@@ -5,6 +5,7 @@
 //! and references to other resources become graph edges. What cannot be
 //! known statically becomes `Value::Unknown` with the expression's text.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,9 @@ pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
             parse(name, text, inv).map(|b| (SourceFile::new(name.clone(), text.clone()), b))
         })
         .collect();
-    eval_module(&parsed, dir, "", hcl::Map::new(), inv, 0, &mut seen);
+    let calls = eval_module(&parsed, dir, "", hcl::Map::new(), inv);
+    drop(parsed);
+    read_calls(calls, inv, 0, &mut seen);
 }
 
 fn parse(name: &str, text: &str, inv: &mut Inventory) -> Option<Body> {
@@ -110,7 +113,9 @@ fn module(
             parsed.push((SourceFile::new(file, text), b));
         }
     }
-    eval_module(&parsed, dir, prefix, inputs, inv, depth, seen);
+    let calls = eval_module(&parsed, dir, prefix, inputs, inv);
+    drop(parsed);
+    read_calls(calls, inv, depth, seen);
     seen.pop();
 }
 
@@ -145,9 +150,7 @@ fn eval_module(
     prefix: &str,
     inputs: hcl::Map<String, hcl::Value>,
     inv: &mut Inventory,
-    depth: usize,
-    seen: &mut Vec<PathBuf>,
-) {
+) -> Vec<ModuleCall> {
     // Variables: inputs over defaults.
     let mut vars = hcl::Map::new();
     for (_, body) in files {
@@ -165,7 +168,8 @@ fn eval_module(
         }
     }
     let mut ctx = base_context();
-    ctx.declare_var("var", hcl::Value::Object(vars));
+    let var_value = hcl::Value::Object(vars);
+    ctx.declare_var("var", var_value.clone());
     ctx.declare_var(
         "path",
         hcl::value!({ module = (dir.display().to_string()), root = ".", cwd = "." }),
@@ -328,20 +332,32 @@ fn eval_module(
 
     // Evaluate attributes.
     let mut spans: Vec<Vec<(Address, u32, u32)>> = vec![Vec::new(); files.len()];
+    let statics = Statics {
+        var: var_value,
+        local: hcl::Value::Object(locals),
+    };
+    // One context for every instance: `count` and `each` are re-declared per
+    // instance rather than cloning the module's (possibly large) variables.
+    let shared = RefCell::new(ctx);
     for inst in &instances {
         let src = &files[inst.file].0;
-        let mut ictx = ctx.clone();
-        if let Some(i) = inst.count_index {
-            ictx.declare_var("count", hcl::value!({ index = i }));
-        }
-        if let Some((k, v)) = &inst.each {
-            ictx.declare_var(
-                "each",
-                hcl::value!({ key = (k.clone()), value = (v.clone()) }),
-            );
+        {
+            let mut c = shared.borrow_mut();
+            match inst.count_index {
+                Some(i) => c.declare_var("count", hcl::value!({ index = i })),
+                None => c.declare_var("count", hcl::Value::Null),
+            }
+            match &inst.each {
+                Some((k, v)) => c.declare_var(
+                    "each",
+                    hcl::value!({ key = (k.clone()), value = (v.clone()) }),
+                ),
+                None => c.declare_var("each", hcl::Value::Null),
+            }
         }
         let ev = Eval {
-            ctx: &ictx,
+            ctx: &shared,
+            statics: &statics,
             refs: &by_label,
             src,
         };
@@ -370,7 +386,8 @@ fn eval_module(
         attach_suppressions(inv, &src.name, found, &spans[fi]);
     }
 
-    // Local modules.
+    // Local modules: returned, so the caller can drop this module's trees first.
+    let mut calls = Vec::new();
     for (src, body) in files {
         for b in blocks(body, "module") {
             let Some(name) = labels(b).into_iter().next() else {
@@ -394,7 +411,7 @@ fn eval_module(
                 ) {
                     continue;
                 }
-                if let Ok(v) = hcl::Expression::from(a.value.clone()).evaluate(&ctx) {
+                if let Ok(v) = eval_hcl(&a.value, &shared.borrow()) {
                     inputs.insert(k.to_owned(), v);
                 }
             }
@@ -408,21 +425,50 @@ fn eval_module(
             } else {
                 format!("{base}/{}", source.trim_start_matches("./"))
             };
-            module(
-                &child,
-                &display,
-                &format!("{prefix}module.{name}."),
+            calls.push(ModuleCall {
+                dir: child,
+                display,
+                prefix: format!("{prefix}module.{name}."),
                 inputs,
-                inv,
-                depth + 1,
-                seen,
-            );
+            });
         }
+    }
+    calls
+}
+
+/// A local module to read once its caller's syntax trees are dropped.
+struct ModuleCall {
+    dir: PathBuf,
+    display: String,
+    prefix: String,
+    inputs: hcl::Map<String, hcl::Value>,
+}
+
+fn read_calls(calls: Vec<ModuleCall>, inv: &mut Inventory, depth: usize, seen: &mut Vec<PathBuf>) {
+    for c in calls {
+        module(
+            &c.dir,
+            &c.display,
+            &c.prefix,
+            c.inputs,
+            inv,
+            depth + 1,
+            seen,
+        );
     }
 }
 
+/// The module's variables and locals, for reading static traversals by
+/// reference: hcl-rs clones a whole variable to index into it, which made
+/// `var.values["key"]` over a large map quadratic.
+struct Statics {
+    var: hcl::Value,
+    local: hcl::Value,
+}
+
 struct Eval<'a> {
-    ctx: &'a Context<'a>,
+    ctx: &'a RefCell<Context<'static>>,
+    statics: &'a Statics,
     refs: &'a HashMap<String, Vec<(Option<hcl::Value>, Address)>>,
     src: &'a SourceFile,
 }
@@ -539,7 +585,7 @@ impl Eval<'_> {
             return Value::Unknown(format!("dynamic \"{name}\" without content"));
         };
         let items: Vec<(hcl::Value, hcl::Value)> =
-            match hcl::Expression::from(fe.value.clone()).evaluate(self.ctx) {
+            match hcl::Expression::from(fe.value.clone()).evaluate(&*self.ctx.borrow()) {
                 Ok(hcl::Value::Object(m)) => m
                     .into_iter()
                     .map(|(k, v)| (hcl::Value::from(k), v))
@@ -553,20 +599,19 @@ impl Eval<'_> {
             };
         let mut out = Vec::new();
         for (i, (k, v)) in items.into_iter().take(MAX_INSTANCES).enumerate() {
-            let mut c = self.ctx.clone();
-            c.declare_var(iterator.clone(), hcl::value!({ key = (k), value = (v) }));
-            let ev = Eval {
-                ctx: &c,
-                refs: self.refs,
-                src: self.src,
-            };
-            out.push(Value::Map(ev.body(
+            self.ctx
+                .borrow_mut()
+                .declare_var(iterator.clone(), hcl::value!({ key = (k), value = (v) }));
+            out.push(Value::Map(self.body(
                 &content.body,
                 &format!("{key}.{i}"),
                 lines,
                 false,
             )));
         }
+        self.ctx
+            .borrow_mut()
+            .declare_var(iterator, hcl::Value::Null);
         Value::List(out)
     }
 
@@ -579,7 +624,7 @@ impl Eval<'_> {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_owned(),
                         ObjectKey::Expression(x) => {
-                            match hcl::Expression::from(x.clone()).evaluate(self.ctx) {
+                            match hcl::Expression::from(x.clone()).evaluate(&*self.ctx.borrow()) {
                                 Ok(hcl::Value::String(s)) => s,
                                 Ok(other) => other.to_string(),
                                 Err(_) => x.to_string().trim().to_owned(),
@@ -595,13 +640,96 @@ impl Eval<'_> {
                 if let Some(r) = self.reference(t) {
                     return Value::Ref(r);
                 }
+                if let Some(v) = self.static_traversal(t) {
+                    return v;
+                }
             }
             _ => {}
         }
-        match hcl::Expression::from(e.clone()).evaluate(self.ctx) {
+        match self.substituted(e).evaluate(&*self.ctx.borrow()) {
             Ok(v) => from_hcl(v),
             Err(_) => Value::Unknown(e.to_string().trim().to_owned()),
         }
+    }
+
+    /// `e` for hcl-rs to evaluate, with static `var`/`local` traversals
+    /// replaced by their values (inside function calls, arrays and objects),
+    /// so evaluating never clones a whole variable.
+    fn substituted(&self, e: &EExpr) -> hcl::Expression {
+        match e {
+            EExpr::Traversal(t) => match self.static_hcl(t) {
+                Some(v) => hcl::Expression::from(v.clone()),
+                None => hcl::Expression::from(e.clone()),
+            },
+            EExpr::FuncCall(f) => {
+                let mut call: hcl::expr::FuncCall = (**f).clone().into();
+                call.args = f.args.iter().map(|a| self.substituted(a)).collect();
+                hcl::Expression::FuncCall(Box::new(call))
+            }
+            EExpr::Array(a) => {
+                hcl::Expression::Array(a.iter().map(|x| self.substituted(x)).collect())
+            }
+            EExpr::Object(o) => hcl::Expression::Object(
+                o.iter()
+                    .map(|(k, v)| (hcl::ObjectKey::from(k.clone()), self.substituted(v.expr())))
+                    .collect(),
+            ),
+            EExpr::Parenthesis(p) => self.substituted(p.inner()),
+            _ => hcl::Expression::from(e.clone()),
+        }
+    }
+
+    fn static_hcl(&self, t: &hcl::edit::expr::Traversal) -> Option<&hcl::Value> {
+        let EExpr::Variable(root) = &t.expr else {
+            return None;
+        };
+        let mut cur = match root.as_str() {
+            "var" => &self.statics.var,
+            "local" => &self.statics.local,
+            _ => return None,
+        };
+        for op in &t.operators {
+            let key: String = match op.value() {
+                TraversalOperator::GetAttr(name) => name.as_str().to_owned(),
+                TraversalOperator::Index(EExpr::String(s)) => s.value().clone(),
+                TraversalOperator::Index(EExpr::Number(n)) => n.value().to_string(),
+                TraversalOperator::LegacyIndex(i) => i.value().to_string(),
+                _ => return None,
+            };
+            cur = match cur {
+                hcl::Value::Object(m) => m.get(&key)?,
+                hcl::Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// `var.a["b"].c` / `local.x.y` with literal steps, read by reference.
+    fn static_traversal(&self, t: &hcl::edit::expr::Traversal) -> Option<Value> {
+        let EExpr::Variable(root) = &t.expr else {
+            return None;
+        };
+        let mut cur = match root.as_str() {
+            "var" => &self.statics.var,
+            "local" => &self.statics.local,
+            _ => return None,
+        };
+        for op in &t.operators {
+            let key: String = match op.value() {
+                TraversalOperator::GetAttr(name) => name.as_str().to_owned(),
+                TraversalOperator::Index(EExpr::String(s)) => s.value().clone(),
+                TraversalOperator::Index(EExpr::Number(n)) => n.value().to_string(),
+                TraversalOperator::LegacyIndex(i) => i.value().to_string(),
+                _ => return None,
+            };
+            cur = match cur {
+                hcl::Value::Object(m) => m.get(&key)?,
+                hcl::Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(from_hcl(cur.clone()))
     }
 
     /// `aws_x.name[idx].attr` → a reference to that resource instance.
@@ -624,7 +752,7 @@ impl Eval<'_> {
         let mut next = ops.next();
         let mut chosen = &candidates[0].1;
         if let Some(TraversalOperator::Index(ix)) = next {
-            if let Ok(key) = hcl::Expression::from(ix.clone()).evaluate(self.ctx)
+            if let Ok(key) = hcl::Expression::from(ix.clone()).evaluate(&*self.ctx.borrow())
                 && let Some((_, a)) = candidates.iter().find(|(k, _)| k.as_ref() == Some(&key))
             {
                 chosen = a;
@@ -647,6 +775,44 @@ impl Eval<'_> {
             address: chosen.clone(),
             attribute,
         })
+    }
+}
+
+/// Evaluates `e` to an hcl value, walking object and array literals itself:
+/// hcl-rs builds objects in a vector map (linear inserts), which made large
+/// literal maps such as module inputs quadratic.
+fn eval_hcl(e: &EExpr, ctx: &Context) -> Result<hcl::Value, ()> {
+    match e {
+        EExpr::Null(_) => Ok(hcl::Value::Null),
+        EExpr::Bool(b) => Ok(hcl::Value::Bool(*b.value())),
+        EExpr::String(s) => Ok(hcl::Value::String(s.value().clone())),
+        EExpr::Array(a) => a
+            .iter()
+            .map(|x| eval_hcl(x, ctx))
+            .collect::<Result<Vec<_>, _>>()
+            .map(hcl::Value::Array),
+        EExpr::Object(o) => {
+            let mut m = hcl::Map::with_capacity(o.len());
+            for (k, v) in o.iter() {
+                let key = match k {
+                    ObjectKey::Ident(i) => i.as_str().to_owned(),
+                    ObjectKey::Expression(EExpr::String(s)) => s.value().clone(),
+                    ObjectKey::Expression(x) => {
+                        match hcl::Expression::from(x.clone()).evaluate(ctx) {
+                            Ok(hcl::Value::String(s)) => s,
+                            Ok(other) => other.to_string(),
+                            Err(_) => return Err(()),
+                        }
+                    }
+                };
+                m.insert(key, eval_hcl(v.expr(), ctx)?);
+            }
+            Ok(hcl::Value::Object(m))
+        }
+        EExpr::Parenthesis(p) => eval_hcl(p.inner(), ctx),
+        other => hcl::Expression::from(other.clone())
+            .evaluate(ctx)
+            .map_err(|_| ()),
     }
 }
 

@@ -106,6 +106,16 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     if yaml && (name == ".gitlab-ci.yml" || name.ends_with(".gitlab-ci.yml")) {
         return Some(FileKind::GitlabCi);
     }
+    // Helm chart templates are Go templates, not YAML: render the chart
+    // (`helm template`) and scan the output instead.
+    if path.components().any(|c| c.as_os_str() == "templates")
+        && path
+            .ancestors()
+            .skip(1)
+            .any(|a| a.join("Chart.yaml").is_file())
+    {
+        return None;
+    }
     let text = text?;
     if (yaml || matches!(ext.as_str(), "json" | "template"))
         && (text.contains("AWSTemplateFormatVersion")

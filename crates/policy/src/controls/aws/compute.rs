@@ -71,6 +71,25 @@ pub(crate) static EC2_EBS_ENCRYPTED: Control = Control {
         if default_on {
             return Outcome::Pass;
         }
+        if r.kind == AwsInstance {
+            // Launched from a template: the template's volumes decide.
+            if let Some(lt) = lookup::get(r, "launch_template.id")
+                .value()
+                .and_then(|v| cx.target(v, AwsLaunchTemplate))
+            {
+                return block_devices_encrypted(lt).and(Outcome::pass_if(
+                    !lookup::get(lt, "block_device_mappings").is_missing(),
+                    "launch_template",
+                    "neither the instance nor its launch template encrypts the root volume",
+                ));
+            }
+            if lookup::get(r, "root_block_device").is_missing() {
+                return Outcome::fail(
+                    "",
+                    "the root volume's encryption is left to the account's default",
+                );
+            }
+        }
         block_devices_encrypted(r)
     }),
 };

@@ -292,7 +292,10 @@ pub(crate) static DDB_KMS: Control = Control {
     kinds: &[AwsDynamodbTable],
     rationale: "A customer managed key lets the key policy decide who can read the table.",
     remediation: "Set server_side_encryption { enabled = true, kms_key_arn = ... }.",
-    check: Check::Attr("server_side_encryption.enabled", Want::True),
+    check: Check::All(&[
+        ("server_side_encryption.enabled", Want::True),
+        ("server_side_encryption.kms_key_arn", Want::Present),
+    ]),
 };
 
 pub(crate) static EFS_ENCRYPTED: Control = Control {
@@ -309,7 +312,7 @@ pub(crate) static OPENSEARCH_AT_REST: Control = Control {
     id: "STRATA-AWS-093",
     title: "OpenSearch domains encrypt data at rest",
     severity: High,
-    kinds: &[AwsOpensearchDomain],
+    kinds: &[AwsOpensearchDomain, AwsElasticsearchDomain],
     rationale: "Log and search indices hold sensitive data.",
     remediation: "Set encrypt_at_rest { enabled = true }.",
     check: Check::Attr("encrypt_at_rest.enabled", Want::True),
@@ -319,7 +322,7 @@ pub(crate) static OPENSEARCH_NODE_TO_NODE: Control = Control {
     id: "STRATA-AWS-094",
     title: "OpenSearch domains encrypt traffic between nodes",
     severity: High,
-    kinds: &[AwsOpensearchDomain],
+    kinds: &[AwsOpensearchDomain, AwsElasticsearchDomain],
     rationale: "Unencrypted replication traffic can be read inside the VPC.",
     remediation: "Set node_to_node_encryption { enabled = true }.",
     check: Check::Attr("node_to_node_encryption.enabled", Want::True),
@@ -329,7 +332,7 @@ pub(crate) static OPENSEARCH_HTTPS: Control = Control {
     id: "STRATA-AWS-095",
     title: "OpenSearch domains require HTTPS",
     severity: High,
-    kinds: &[AwsOpensearchDomain],
+    kinds: &[AwsOpensearchDomain, AwsElasticsearchDomain],
     rationale: "Plain HTTP exposes queries and credentials.",
     remediation: "Set domain_endpoint_options { enforce_https = true, tls_security_policy = \"Policy-Min-TLS-1-2-2019-07\" }.",
     check: Check::Attr("domain_endpoint_options.enforce_https", Want::True),

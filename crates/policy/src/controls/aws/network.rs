@@ -166,10 +166,19 @@ pub(crate) static VPC_DEFAULT_SG_CLOSED: Control = Control {
     id: "STRATA-AWS-032",
     title: "Default security groups allow no traffic",
     severity: Medium,
-    kinds: &[AwsDefaultSecurityGroup],
+    kinds: &[AwsDefaultSecurityGroup, AwsVpc],
     rationale: "Resources launched without a group land in the default one; it must not let anything in or out.",
-    remediation: "Declare aws_default_security_group with no ingress and no egress blocks.",
-    check: Check::Custom(|_, r| {
+    remediation: "Declare aws_default_security_group with no ingress and no egress blocks for every VPC.",
+    check: Check::Custom(|cx, r| {
+        // A VPC's default group allows all traffic between its members until
+        // the code takes it over.
+        if r.kind == AwsVpc {
+            return Outcome::pass_if(
+                !cx.linked(r, AwsDefaultSecurityGroup, "vpc_id").is_empty(),
+                "",
+                "the VPC's default security group is not taken over and closed",
+            );
+        }
         let empty = |k: &str| match lookup::get(r, k) {
             Got::Missing => true,
             Got::Value(v) => lookup::items(v).is_empty(),
