@@ -585,7 +585,7 @@ impl Eval<'_> {
             return Value::Unknown(format!("dynamic \"{name}\" without content"));
         };
         let items: Vec<(hcl::Value, hcl::Value)> =
-            match hcl::Expression::from(fe.value.clone()).evaluate(&*self.ctx.borrow()) {
+            match hcl::Expression::from(fe.value.clone()).evaluate(&self.ctx.borrow()) {
                 Ok(hcl::Value::Object(m)) => m
                     .into_iter()
                     .map(|(k, v)| (hcl::Value::from(k), v))
@@ -624,7 +624,7 @@ impl Eval<'_> {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_owned(),
                         ObjectKey::Expression(x) => {
-                            match hcl::Expression::from(x.clone()).evaluate(&*self.ctx.borrow()) {
+                            match hcl::Expression::from(x.clone()).evaluate(&self.ctx.borrow()) {
                                 Ok(hcl::Value::String(s)) => s,
                                 Ok(other) => other.to_string(),
                                 Err(_) => x.to_string().trim().to_owned(),
@@ -646,7 +646,7 @@ impl Eval<'_> {
             }
             _ => {}
         }
-        match self.substituted(e).evaluate(&*self.ctx.borrow()) {
+        match self.substituted(e).evaluate(&self.ctx.borrow()) {
             Ok(v) => from_hcl(v),
             Err(_) => Value::Unknown(e.to_string().trim().to_owned()),
         }
@@ -752,7 +752,7 @@ impl Eval<'_> {
         let mut next = ops.next();
         let mut chosen = &candidates[0].1;
         if let Some(TraversalOperator::Index(ix)) = next {
-            if let Ok(key) = hcl::Expression::from(ix.clone()).evaluate(&*self.ctx.borrow())
+            if let Ok(key) = hcl::Expression::from(ix.clone()).evaluate(&self.ctx.borrow())
                 && let Some((_, a)) = candidates.iter().find(|(k, _)| k.as_ref() == Some(&key))
             {
                 chosen = a;
