@@ -244,13 +244,18 @@ pub fn check(
             && i.suppressed.is_none()
             && strata_policy::control(i.finding.control).is_none_or(|c| c.severity >= severity)
     });
-    Ok(if !checked.inventory.problems.is_empty() {
+    let code = if !checked.inventory.problems.is_empty() {
         2
     } else if failing {
         1
     } else {
         0
-    })
+    };
+    // The process ends next: freeing a large scan's many small allocations
+    // one by one would cost a tenth of its CPU time.
+    std::mem::forget(items);
+    std::mem::forget(checked);
+    Ok(code)
 }
 
 /// Runs the controls of the frameworks each environment declares over the

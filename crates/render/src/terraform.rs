@@ -227,7 +227,8 @@ impl<'a> Env<'a> {
     /// A string, with `${account_id}` as the caller's account.
     fn string(&mut self, s: &str) -> Expr {
         if let Some(key) = s.strip_prefix(LIFTED) {
-            return Expr::Raw(format!("var.values[{}]", quote(key)));
+            let (res, attr) = split_value_key(key);
+            return Expr::Raw(format!("var.values[{}][{}]", quote(res), quote(attr)));
         }
         if !s.contains(ACCOUNT) {
             return Expr::str(s);
@@ -727,7 +728,7 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
                 .attr("type", Expr::Raw("map(bool)".into()))
                 .attr("default", Expr::Object(vec![])),
             Block::new("variable", &["values"])
-                .attr("description", Expr::str("Settings that differ between environments, by `kind.name.attribute`."))
+                .attr("description", Expr::str("Settings that differ between environments, by `kind.name`, then attribute path."))
                 .attr("type", Expr::Raw("any".into()))
                 .attr("default", Expr::Object(vec![])),
         ];
@@ -826,8 +827,23 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
                     b = b.attr("create", Expr::Object(create));
                 }
                 if let Some(vals) = l.values.get(inst) {
-                    let v: Vec<(String, Expr)> =
-                        vals.iter().map(|(k, v)| (k.clone(), e.expr(v))).collect();
+                    // Grouped by resource: one small map per resource reads
+                    // better than thousands of keys in one, and HCL parsers
+                    // that check keys one by one stay fast.
+                    let mut grouped: Vec<(String, Vec<(String, Expr)>)> = Vec::new();
+                    for (k, v) in vals {
+                        let (res, attr) = split_value_key(k);
+                        match grouped.last_mut() {
+                            Some((r, items)) if r == res => {
+                                items.push((attr.to_owned(), e.expr(v)))
+                            }
+                            _ => grouped.push((res.to_owned(), vec![(attr.to_owned(), e.expr(v))])),
+                        }
+                    }
+                    let v: Vec<(String, Expr)> = grouped
+                        .into_iter()
+                        .map(|(r, items)| (r, Expr::Object(items)))
+                        .collect();
                     b = b.attr("values", Expr::Object(v));
                 }
                 for (var, ext) in externals.get(layer).into_iter().flatten() {
@@ -1189,6 +1205,14 @@ fn scalarish(v: &Value) -> bool {
             .iter()
             .all(|i| !matches!(i, Value::Map(_) | Value::List(_) | Value::Ref(_))),
         _ => true,
+    }
+}
+
+/// `kind.name.attr.path` → (`kind.name`, `attr.path`).
+fn split_value_key(key: &str) -> (&str, &str) {
+    match key.match_indices('.').nth(1) {
+        Some((i, _)) => (&key[..i], &key[i + 1..]),
+        None => (key, ""),
     }
 }
 

@@ -79,8 +79,6 @@ pub struct Inventory {
     /// Resources read whose kind no control covers, by kind name.
     pub uncovered: BTreeMap<String, usize>,
     names: HashSet<(String, Kind, String)>,
-    /// Directories already read as modules of another (not read again).
-    pub(crate) modules: HashSet<std::path::PathBuf>,
 }
 
 /// The module a kind's resources are grouped under when read from files.
@@ -229,7 +227,6 @@ impl Inventory {
             *self.uncovered.entry(k).or_default() += n;
         }
         self.names.extend(other.names);
-        self.modules.extend(other.modules);
     }
 }
 
@@ -237,6 +234,9 @@ impl Inventory {
 /// `checkov:skip=ID:reason`, with the line each is on.
 pub fn suppression_comments(file: &str, text: &str) -> Vec<Suppression> {
     let mut out = Vec::new();
+    if !text.contains("strata:ignore") && !text.contains("checkov:skip=") {
+        return out;
+    }
     for (i, line) in text.lines().enumerate() {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         if let Some(rest) = line.split_once("strata:ignore").map(|(_, r)| r) {

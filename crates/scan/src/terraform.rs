@@ -6,7 +6,7 @@
 //! known statically becomes `Value::Unknown` with the expression's text.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hcl::edit::Span;
@@ -22,16 +22,26 @@ const SOURCE: &str = "terraform";
 const MAX_MODULE_DEPTH: usize = 8;
 const MAX_INSTANCES: usize = 1000;
 
-/// Reads the Terraform module in `dir` (its `*.tf` files) and the local
-/// modules it calls.
-pub fn scan_dir(dir: &Path, display: &str, inv: &mut Inventory) {
-    let mut seen = Vec::new();
-    module(dir, display, "", hcl::Map::new(), inv, 0, &mut seen);
+/// Reads every Terraform root module among `dirs` and the local modules they
+/// call. A directory that some module block points at is read as a module
+/// (with each caller's inputs), not as a root. Modules are read breadth
+/// first and grouped by directory, so a module called by several roots (one
+/// per environment) is parsed once.
+pub fn scan_roots(dirs: &[(PathBuf, String)], inv: &mut Inventory) {
+    let called: HashSet<PathBuf> = dirs.iter().flat_map(|(d, _)| called_dirs(d)).collect();
+    let mut pending = Vec::new();
+    for (dir, display) in dirs {
+        if called.contains(&canonical(dir)) {
+            continue;
+        }
+        let files = read_module(dir, display, inv);
+        pending.extend(eval_module(&files, dir, "", hcl::Map::new(), inv));
+    }
+    read_calls(pending, inv);
 }
 
 /// Reads given `.tf` files as one module.
 pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
-    let mut seen = Vec::new();
     let parsed: Vec<(SourceFile, Body)> = files
         .iter()
         .filter_map(|(name, text)| {
@@ -40,7 +50,50 @@ pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
         .collect();
     let calls = eval_module(&parsed, dir, "", hcl::Map::new(), inv);
     drop(parsed);
-    read_calls(calls, inv, 0, &mut seen);
+    read_calls(calls, inv);
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The local module directories the `.tf` files in `dir` call, found by a
+/// textual scan (no parse) of `source = "./..."`.
+fn called_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in tf_files(dir) {
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        for line in text.lines() {
+            let t = line.trim_start();
+            let Some(rest) = t.strip_prefix("source") else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(rest) = rest.strip_prefix('=') else {
+                continue;
+            };
+            let v = rest.trim().trim_matches('"');
+            if v.starts_with("./") || v.starts_with("../") {
+                out.push(canonical(&dir.join(v)));
+            }
+        }
+    }
+    out
+}
+
+fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 fn parse(name: &str, text: &str, inv: &mut Inventory) -> Option<Body> {
@@ -60,43 +113,10 @@ fn parse(name: &str, text: &str, inv: &mut Inventory) -> Option<Body> {
     }
 }
 
-fn module(
-    dir: &Path,
-    display: &str,
-    prefix: &str,
-    inputs: hcl::Map<String, hcl::Value>,
-    inv: &mut Inventory,
-    depth: usize,
-    seen: &mut Vec<PathBuf>,
-) {
-    let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    // A directory read as a module is not read again as a root.
-    if depth > 0 {
-        inv.modules.insert(canon.clone());
-    } else if inv.modules.contains(&canon) {
-        return;
-    }
-    if depth > MAX_MODULE_DEPTH || seen.contains(&canon) {
-        inv.problem(
-            display,
-            0,
-            0,
-            "module nesting too deep or cyclic; not read further",
-        );
-        return;
-    }
-    seen.push(canon);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
+/// Reads and parses the `.tf` files of `dir`.
+fn read_module(dir: &Path, display: &str, inv: &mut Inventory) -> Vec<(SourceFile, Body)> {
     let mut parsed = Vec::new();
-    for p in names {
+    for p in tf_files(dir) {
         let file = format!(
             "{}/{}",
             display.trim_end_matches('/'),
@@ -113,10 +133,22 @@ fn module(
             parsed.push((SourceFile::new(file, text), b));
         }
     }
-    let calls = eval_module(&parsed, dir, prefix, inputs, inv);
-    drop(parsed);
-    read_calls(calls, inv, depth, seen);
-    seen.pop();
+    parsed
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "." | "" if !parts.is_empty() => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
 }
 
 /// A declared resource instance, before its attributes are evaluated.
@@ -421,9 +453,9 @@ fn eval_module(
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let display = if base.is_empty() {
-                source.clone()
+                normalize(&source)
             } else {
-                format!("{base}/{}", source.trim_start_matches("./"))
+                normalize(&format!("{base}/{source}"))
             };
             calls.push(ModuleCall {
                 dir: child,
@@ -444,16 +476,30 @@ struct ModuleCall {
     inputs: hcl::Map<String, hcl::Value>,
 }
 
-fn read_calls(calls: Vec<ModuleCall>, inv: &mut Inventory, depth: usize, seen: &mut Vec<PathBuf>) {
-    for c in calls {
-        module(
-            &c.dir,
+fn read_calls(mut pending: Vec<ModuleCall>, inv: &mut Inventory) {
+    for _ in 0..MAX_MODULE_DEPTH {
+        if pending.is_empty() {
+            return;
+        }
+        let mut by_dir: BTreeMap<PathBuf, Vec<ModuleCall>> = BTreeMap::new();
+        for c in pending {
+            by_dir.entry(canonical(&c.dir)).or_default().push(c);
+        }
+        let mut next = Vec::new();
+        for (_, calls) in by_dir {
+            let files = read_module(&calls[0].dir, &calls[0].display, inv);
+            for c in calls {
+                next.extend(eval_module(&files, &c.dir, &c.prefix, c.inputs, inv));
+            }
+        }
+        pending = next;
+    }
+    if let Some(c) = pending.first() {
+        inv.problem(
             &c.display,
-            &c.prefix,
-            c.inputs,
-            inv,
-            depth + 1,
-            seen,
+            0,
+            0,
+            "modules nest too deep (or call each other); not read further",
         );
     }
 }
@@ -661,11 +707,11 @@ impl Eval<'_> {
                 Some(v) => hcl::Expression::from(v.clone()),
                 None => hcl::Expression::from(e.clone()),
             },
-            EExpr::FuncCall(f) => {
-                let mut call: hcl::expr::FuncCall = (**f).clone().into();
-                call.args = f.args.iter().map(|a| self.substituted(a)).collect();
-                hcl::Expression::FuncCall(Box::new(call))
-            }
+            EExpr::FuncCall(f) => hcl::Expression::FuncCall(Box::new(hcl::expr::FuncCall {
+                name: f.name.clone().into(),
+                args: f.args.iter().map(|a| self.substituted(a)).collect(),
+                expand_final: f.args.expand_final(),
+            })),
             EExpr::Array(a) => {
                 hcl::Expression::Array(a.iter().map(|x| self.substituted(x)).collect())
             }

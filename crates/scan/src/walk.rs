@@ -24,20 +24,30 @@ pub enum FileKind {
 /// Scans every path (files or directories, recursively) and returns one inventory.
 pub fn scan_paths(paths: &[&Path]) -> Inventory {
     let mut inv = Inventory::default();
+    let mut tf_dirs = Vec::new();
     for p in paths {
         let display = p.display().to_string();
         if p.is_dir() {
-            walk_dir(p, &display, &mut inv, 0);
+            walk_dir(p, &display, &mut inv, 0, &mut tf_dirs);
         } else if p.is_file() {
             scan_file(p, &display, &mut inv);
         } else {
             inv.problem(&display, 0, 0, "no such file or directory");
         }
     }
+    // Terraform last, all together: which directories are modules of which
+    // roots is only known across the whole tree.
+    terraform::scan_roots(&tf_dirs, &mut inv);
     inv
 }
 
-fn walk_dir(dir: &Path, display: &str, inv: &mut Inventory, depth: usize) {
+fn walk_dir(
+    dir: &Path,
+    display: &str,
+    inv: &mut Inventory,
+    depth: usize,
+    tf_dirs: &mut Vec<(std::path::PathBuf, String)>,
+) {
     if depth > 32 {
         return;
     }
@@ -51,7 +61,7 @@ fn walk_dir(dir: &Path, display: &str, inv: &mut Inventory, depth: usize) {
         .iter()
         .any(|p| p.is_file() && p.extension().is_some_and(|x| x == "tf"));
     if has_tf {
-        terraform::scan_dir(dir, display, inv);
+        tf_dirs.push((dir.to_path_buf(), display.to_owned()));
     }
     for p in entries {
         let name = p
@@ -67,7 +77,7 @@ fn walk_dir(dir: &Path, display: &str, inv: &mut Inventory, depth: usize) {
             {
                 continue;
             }
-            walk_dir(&p, &child, inv, depth + 1);
+            walk_dir(&p, &child, inv, depth + 1, tf_dirs);
         } else if !(has_tf && name.ends_with(".tf")) {
             scan_file(&p, &child, inv);
         }
