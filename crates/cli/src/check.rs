@@ -1,6 +1,7 @@
 //! `strata check` and `strata report`: scan files into the graph, run the
 //! control catalog, apply suppressions and baselines, print findings.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -111,13 +112,17 @@ pub fn locate<'a>(checked: &'a Checked, baseline: &[BaselineEntry]) -> Vec<Locat
         .map(|f| {
             let origin = inv.origins.get(&f.address);
             let (file, line, label) = match origin {
-                Some(o) => (o.file.clone(), o.line_of(f.at.as_deref()), o.label.clone()),
-                None => (String::new(), 0, f.address.to_string()),
+                Some(o) => (
+                    Cow::Borrowed(o.file.as_str()),
+                    o.line_of(f.at.as_deref()),
+                    Cow::Borrowed(o.label.as_str()),
+                ),
+                None => (Cow::Borrowed(""), 0, Cow::Owned(f.address.to_string())),
             };
             let mut suppressed = sup.get(&(&f.address, f.control)).cloned();
             if suppressed.is_none()
                 && f.status == Status::Fail
-                && base.contains(&(f.control, label.as_str(), file.as_str()))
+                && base.contains(&(f.control, label.as_ref(), file.as_ref()))
             {
                 suppressed = Some("in the baseline".to_owned());
             }
@@ -175,8 +180,8 @@ pub fn check(
             .filter(|i| i.finding.status == Status::Fail && i.suppressed.is_none())
             .map(|i| BaselineEntry {
                 control: i.finding.control.to_owned(),
-                resource: i.label.clone(),
-                file: i.file.clone(),
+                resource: i.label.to_string(),
+                file: i.file.to_string(),
             })
             .collect();
         entries.sort();

@@ -32,8 +32,9 @@ pub enum Value {
     List(Vec<Value>),
     /// A map with ordered keys.
     Map(BTreeMap<String, Value>),
-    /// A reference to another resource.
-    Ref(Reference),
+    /// A reference to another resource (boxed: it is the largest variant, and
+    /// a graph holds millions of small values).
+    Ref(Box<Reference>),
     /// A value that cannot be known before apply or without inputs the reader
     /// does not have (an unset variable, a function of one): the expression's text.
     Unknown(String),
@@ -42,10 +43,10 @@ pub enum Value {
 impl Value {
     /// A reference to `attribute` of the resource at `address`.
     pub fn reference(address: &Address, attribute: &str) -> Self {
-        Value::Ref(Reference {
+        Value::Ref(Box::new(Reference {
             address: address.clone(),
             attribute: attribute.to_owned(),
-        })
+        }))
     }
 
     /// Every reference inside this value, depth first.
@@ -203,7 +204,7 @@ impl From<&String> for Value {
 }
 impl From<Reference> for Value {
     fn from(v: Reference) -> Self {
-        Value::Ref(v)
+        Value::Ref(Box::new(v))
     }
 }
 impl<T: Into<Value>> From<Vec<T>> for Value {

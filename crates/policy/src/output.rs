@@ -15,11 +15,11 @@ pub struct Located<'a> {
     /// The verdict.
     pub finding: &'a Finding,
     /// File (or spec) it points at.
-    pub file: String,
+    pub file: std::borrow::Cow<'a, str>,
     /// 1-based line.
     pub line: u32,
     /// The resource's own name (`aws_s3_bucket.logs`, or the graph address).
-    pub label: String,
+    pub label: std::borrow::Cow<'a, str>,
     /// The reason, when a suppression or waiver covers it.
     pub suppressed: Option<String>,
 }

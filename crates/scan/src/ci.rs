@@ -56,7 +56,7 @@ pub fn scan_text(name: &str, text: &str, kind: Kind, inv: &mut Inventory) {
             label: name.to_owned(),
             file: name.to_owned(),
             line: 1,
-            attrs: lines,
+            attrs: lines.into(),
         },
     );
     let found = suppression_comments(name, text);

@@ -107,10 +107,10 @@ impl Cx<'_> {
             "Ref" => {
                 let id = text(arg)?;
                 if let Some(a) = self.resources.get(&id) {
-                    return Some(Value::Ref(Reference {
+                    return Some(Value::Ref(Box::new(Reference {
                         address: a.clone(),
                         attribute: "id".into(),
-                    }));
+                    })));
                 }
                 Some(
                     self.params
@@ -130,10 +130,10 @@ impl Cx<'_> {
                     _ => return None,
                 };
                 match self.resources.get(&id) {
-                    Some(a) => Some(Value::Ref(Reference {
+                    Some(a) => Some(Value::Ref(Box::new(Reference {
                         address: a.clone(),
                         attribute: snake(&attr),
-                    })),
+                    }))),
                     None => Some(Value::Unknown(format!("!GetAtt {id}.{attr}"))),
                 }
             }
@@ -278,10 +278,10 @@ fn reshape(
     use Kind::*;
     let mut extra = Vec::new();
     let self_ref = || {
-        Value::Ref(Reference {
+        Value::Ref(Box::new(Reference {
             address: me.clone(),
             attribute: "id".into(),
-        })
+        }))
     };
     match kind {
         AwsS3Bucket => {
@@ -797,7 +797,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
                     label: l,
                     file: name.to_owned(),
                     line: start,
-                    attrs: extra_lines(&lines, &suffix),
+                    attrs: extra_lines(&lines, &suffix).into(),
                 },
             );
         }
@@ -809,7 +809,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
                 label,
                 file: name.to_owned(),
                 line: start,
-                attrs: lines,
+                attrs: lines.into(),
             },
         );
     }

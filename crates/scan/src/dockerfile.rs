@@ -144,7 +144,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
             label,
             file: name.to_owned(),
             line: 1,
-            attrs: lines_of,
+            attrs: lines_of.into(),
         },
     );
     let found = suppression_comments(name, text);

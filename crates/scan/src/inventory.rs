@@ -17,7 +17,7 @@ pub struct Origin {
     /// 1-based line of the resource's start.
     pub line: u32,
     /// Lines of attributes by dotted path (with and without list indices).
-    pub attrs: BTreeMap<String, u32>,
+    pub attrs: LineIndex,
 }
 
 impl Origin {
@@ -27,11 +27,36 @@ impl Origin {
         let mut p = path.unwrap_or_default();
         while !p.is_empty() {
             if let Some(l) = self.attrs.get(p) {
-                return *l;
+                return l;
             }
             p = p.rsplit_once('.').map(|(a, _)| a).unwrap_or("");
         }
         self.line
+    }
+}
+
+/// Lines by attribute path, sorted for binary search (a compact form of the
+/// map the front-ends build: scans hold one per resource).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineIndex(Vec<(Box<str>, u32)>);
+
+impl LineIndex {
+    /// The line of `path`, when recorded.
+    pub fn get(&self, path: &str) -> Option<u32> {
+        self.0
+            .binary_search_by(|(k, _)| (**k).cmp(path))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+}
+
+impl From<BTreeMap<String, u32>> for LineIndex {
+    fn from(m: BTreeMap<String, u32>) -> Self {
+        LineIndex(
+            m.into_iter()
+                .map(|(k, v)| (k.into_boxed_str(), v))
+                .collect(),
+        )
     }
 }
 

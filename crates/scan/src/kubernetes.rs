@@ -171,7 +171,7 @@ fn object(
             label,
             file: src.name.clone(),
             line: start,
-            attrs: lines,
+            attrs: lines.into(),
         },
     );
     Some((address, start, end))

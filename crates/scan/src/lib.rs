@@ -15,7 +15,7 @@ pub mod terraform;
 mod walk;
 mod yamlish;
 
-pub use inventory::{Inventory, Origin, Problem, Suppression};
+pub use inventory::{Inventory, LineIndex, Origin, Problem, Suppression};
 pub use walk::{FileKind, scan_paths};
 
 /// Annotation that waives a control on one Kubernetes object, with the reason

@@ -409,7 +409,7 @@ fn eval_module(
                 label: inst.label.clone(),
                 file: src.name.clone(),
                 line: start,
-                attrs: lines,
+                attrs: lines.into(),
             },
         );
     }
@@ -684,7 +684,7 @@ impl Eval<'_> {
             EExpr::Parenthesis(p) => return self.value(p.inner()),
             EExpr::Traversal(t) => {
                 if let Some(r) = self.reference(t) {
-                    return Value::Ref(r);
+                    return Value::Ref(Box::new(r));
                 }
                 if let Some(v) = self.static_traversal(t) {
                     return v;
