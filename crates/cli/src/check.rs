@@ -236,10 +236,7 @@ pub fn check(
             writeln!(out)?;
         }
         CheckFormat::Sarif => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &output::sarif(&items, env!("CARGO_PKG_VERSION")),
-            )?;
+            output::write_sarif(&items, env!("CARGO_PKG_VERSION"), &mut *out)?;
             writeln!(out)?;
         }
         CheckFormat::Junit => out.write_all(output::junit(&items).as_bytes())?,

@@ -135,21 +135,16 @@ struct Summary {
 #[derive(serde::Serialize)]
 struct Doc<'a, P: serde::Serialize> {
     summary: Summary,
-    results: Vec<Row<'a>>,
+    results: Rows<'a>,
     problems: &'a [P],
 }
 
-/// The same document as [`json`] with `problems` added, written as it is
-/// serialised (no intermediate tree: large scans stay small in memory).
-pub fn write_json<P: serde::Serialize>(
-    items: &[Located<'_>],
-    problems: &[P],
-    w: &mut dyn std::io::Write,
-) -> serde_json::Result<()> {
-    let (passed, failed, unknown, suppressed) = summary(items);
-    let results = items
-        .iter()
-        .map(|i| {
+/// The results, serialised one row at a time (never all rows at once).
+struct Rows<'a>(&'a [Located<'a>]);
+
+impl serde::Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|i| {
             let c = control(i.finding.control);
             Row {
                 control: i.finding.control,
@@ -164,8 +159,19 @@ pub fn write_json<P: serde::Serialize>(
                 message: &i.finding.message,
                 suppressed: &i.suppressed,
             }
-        })
-        .collect();
+        }))
+    }
+}
+
+/// The same document as [`json`] with `problems` added, written as it is
+/// serialised (no intermediate tree: large scans stay small in memory).
+pub fn write_json<P: serde::Serialize>(
+    items: &[Located<'_>],
+    problems: &[P],
+    w: &mut dyn std::io::Write,
+) -> serde_json::Result<()> {
+    let (passed, failed, unknown, suppressed) = summary(items);
+    let results = Rows(items);
     let doc = Doc {
         summary: Summary {
             passed,
@@ -181,7 +187,12 @@ pub fn write_json<P: serde::Serialize>(
 
 /// SARIF 2.1.0, one run; failures and unknowns as results (suppressed ones
 /// carry a `suppressions` entry, as the format intends).
-pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {
+/// SARIF 2.1.0 written as it is serialised (results one at a time).
+pub fn write_sarif(
+    items: &[Located<'_>],
+    version: &str,
+    w: &mut dyn std::io::Write,
+) -> serde_json::Result<()> {
     let mut rule_ids: Vec<&str> = items
         .iter()
         .filter(|i| i.finding.status != Status::Pass)
@@ -208,10 +219,49 @@ pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {
             })
         })
         .collect();
-    let results: Vec<serde_json::Value> = items
-        .iter()
-        .filter(|i| i.finding.status != Status::Pass)
-        .map(|i| {
+    let results = SarifResults {
+        items,
+        rule_ids: &rule_ids,
+    };
+    let doc = SarifDoc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: json!({ "driver": {
+                "name": "strata",
+                "version": version,
+                "informationUri": "https://example.invalid/strata",
+                "rules": rules,
+            }}),
+            results,
+        }],
+    };
+    serde_json::to_writer_pretty(w, &doc)
+}
+
+#[derive(serde::Serialize)]
+struct SarifDoc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+struct SarifRun<'a> {
+    tool: serde_json::Value,
+    results: SarifResults<'a>,
+}
+
+struct SarifResults<'a> {
+    items: &'a [Located<'a>],
+    rule_ids: &'a [&'a str],
+}
+
+impl serde::Serialize for SarifResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rule_ids = self.rule_ids;
+        s.collect_seq(self.items.iter().filter(|i| i.finding.status != Status::Pass).map(|i| {
             let f = i.finding;
             let mut r = json!({
                 "ruleId": f.control,
@@ -230,21 +280,8 @@ pub fn sarif(items: &[Located<'_>], version: &str) -> serde_json::Value {
                 r["suppressions"] = json!([{ "kind": "inSource", "justification": reason }]);
             }
             r
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "strata",
-                "version": version,
-                "informationUri": "https://example.invalid/strata",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
+        }))
+    }
 }
 
 /// A SARIF artifact location: absolute paths as `file://` URIs, relative

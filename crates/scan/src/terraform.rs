@@ -485,8 +485,23 @@ fn read_calls(mut pending: Vec<ModuleCall>, inv: &mut Inventory) {
         for c in pending {
             by_dir.entry(canonical(&c.dir)).or_default().push(c);
         }
+        // Largest modules first: a module's syntax tree is alive while its
+        // instances are evaluated, so reading the big ones while the graph is
+        // still small keeps the peak of the two together low.
+        let mut groups: Vec<(u64, PathBuf, Vec<ModuleCall>)> = by_dir
+            .into_iter()
+            .map(|(dir, calls)| {
+                let size = tf_files(&dir)
+                    .iter()
+                    .filter_map(|f| std::fs::metadata(f).ok())
+                    .map(|m| m.len())
+                    .sum();
+                (size, dir, calls)
+            })
+            .collect();
+        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         let mut next = Vec::new();
-        for (_, calls) in by_dir {
+        for (_, _, calls) in groups {
             let files = read_module(&calls[0].dir, &calls[0].display, inv);
             for c in calls {
                 next.extend(eval_module(&files, &c.dir, &c.prefix, c.inputs, inv));
