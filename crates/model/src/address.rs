@@ -7,7 +7,7 @@ use crate::Kind;
 
 /// A lower-case identifier usable in a Terraform address: `[a-z][a-z0-9_]*`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Ident(String);
+pub struct Ident(std::sync::Arc<str>);
 
 impl Ident {
     /// Builds an identifier, turning `-` and `.` into `_`. Fails on anything else
@@ -21,7 +21,7 @@ impl Ident {
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
-            Ok(Self(s))
+            Ok(Self(s.into()))
         } else {
             Err(AddressError::BadIdent(raw.to_owned()))
         }
