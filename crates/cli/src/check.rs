@@ -265,6 +265,28 @@ pub fn check(
 /// does not waive it for that environment. Lower severities are printed as
 /// warnings.
 pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: bool) -> Result<()> {
+    // A waiver for a control that does not exist waives nothing: say so.
+    for w in &spec.security.waivers {
+        if strata_policy::control(&w.control).is_none() {
+            let known: Vec<&str> = strata_policy::catalog().iter().map(|c| c.id).collect();
+            let near = known
+                .iter()
+                .min_by_key(|k| {
+                    let shared = k
+                        .chars()
+                        .zip(w.control.chars())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    (levenshtein(k, &w.control), usize::MAX - shared)
+                })
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            eprintln!(
+                "warning: security.waivers names `{}`, which is not a control{near}; `strata check --list` shows them",
+                w.control
+            );
+        }
+    }
     let resolved = strata_spec::resolve::resolve(spec);
     let mut wanted: HashMap<String, BTreeSet<&'static str>> = HashMap::new();
     let mut all: BTreeSet<&'static str> = BTreeSet::new();
@@ -352,4 +374,19 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
         return Err(crate::Exit(1).into());
     }
     Ok(())
+}
+
+/// Edit distance, for suggesting the control a waiver probably meant.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

@@ -521,6 +521,21 @@ fn plans_that_violate_their_frameworks_are_refused_unless_waived() {
         "{}",
         text(&ok.stderr)
     );
+    // A waiver naming no control is pointed out.
+    let typo = waived.replace(
+        "      environments: [dev]",
+        "      environments: [dev]\n    - control: STRATA-AWS-1130\n      reason: a typo in the id, on purpose",
+    );
+    std::fs::write(dir.path().join("strata.yaml"), &typo).unwrap();
+    let warned = strata(&["plan", "."], dir.path());
+    assert_eq!(warned.status.code(), Some(0), "{}", text(&warned.stderr));
+    assert!(
+        text(&warned.stderr).contains(
+            "warning: security.waivers names `STRATA-AWS-1130`, which is not a control (did you mean `STRATA-AWS-113`?)"
+        ),
+        "{}",
+        text(&warned.stderr)
+    );
     // The examples themselves plan with no high or critical finding.
     for ex in [
         "ecs-fargate-aurora",
