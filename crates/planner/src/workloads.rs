@@ -2762,6 +2762,8 @@ fn addons(
                                 ("spec", map([
                                     ("hostNetwork", (other == strata_spec::Agent::Suricata).into()),
                                     ("securityContext", map([("seccompProfile", map([("type", "RuntimeDefault".into())]))])),
+                                    // The agents never call the Kubernetes API.
+                                    ("automountServiceAccountToken", false.into()),
                                     ("containers", list([map([
                                         ("name", n.into()),
                                         ("image", image.into()),
