@@ -277,7 +277,7 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
                         .zip(w.control.chars())
                         .take_while(|(a, b)| a == b)
                         .count();
-                    (levenshtein(k, &w.control), usize::MAX - shared)
+                    (strsim::levenshtein(k, &w.control), usize::MAX - shared)
                 })
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
@@ -374,19 +374,4 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
         return Err(crate::Exit(1).into());
     }
     Ok(())
-}
-
-/// Edit distance, for suggesting the control a waiver probably meant.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

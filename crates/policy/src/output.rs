@@ -81,34 +81,6 @@ pub fn summary(items: &[Located<'_>]) -> (usize, usize, usize, usize) {
     c
 }
 
-/// JSON: every verdict with its location.
-pub fn json(items: &[Located<'_>]) -> serde_json::Value {
-    let (passed, failed, unknown, suppressed) = summary(items);
-    let results: Vec<serde_json::Value> = items
-        .iter()
-        .map(|i| {
-            let c = control(i.finding.control);
-            json!({
-                "control": i.finding.control,
-                "title": c.map(|c| c.title),
-                "severity": c.map(|c| c.severity.as_str()),
-                "status": i.finding.status,
-                "resource": i.label,
-                "address": i.finding.address,
-                "file": i.file,
-                "line": i.line,
-                "attribute": i.finding.at,
-                "message": i.finding.message,
-                "suppressed": i.suppressed,
-            })
-        })
-        .collect();
-    json!({
-        "summary": { "passed": passed, "failed": failed, "unknown": unknown, "suppressed": suppressed },
-        "results": results,
-    })
-}
-
 #[derive(serde::Serialize)]
 struct Row<'a> {
     control: &'a str,
@@ -163,8 +135,9 @@ impl serde::Serialize for Rows<'_> {
     }
 }
 
-/// The same document as [`json`] with `problems` added, written as it is
-/// serialised (no intermediate tree: large scans stay small in memory).
+/// JSON: the summary, every verdict with its location, and the files that
+/// could not be read — written as it is serialised (no intermediate tree:
+/// large scans stay small in memory).
 pub fn write_json<P: serde::Serialize>(
     items: &[Located<'_>],
     problems: &[P],

@@ -60,5 +60,5 @@ pub fn scan_text(name: &str, text: &str, kind: Kind, inv: &mut Inventory) {
         },
     );
     let found = suppression_comments(name, text);
-    attach_suppressions(inv, name, found, &[(address, 1, last)]);
+    attach_suppressions(inv, found, &[(address, 1, last)]);
 }

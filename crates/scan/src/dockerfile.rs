@@ -148,5 +148,5 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
         },
     );
     let found = suppression_comments(name, text);
-    attach_suppressions(inv, name, found, &[(address, 1, last.max(1))]);
+    attach_suppressions(inv, found, &[(address, 1, last.max(1))]);
 }

@@ -238,21 +238,6 @@ impl Inventory {
             message: message.into(),
         });
     }
-
-    /// Appends another inventory (front-ends scan files independently).
-    pub fn merge(&mut self, other: Inventory) {
-        for r in other.graph.iter() {
-            let _ = self.graph.insert(r.clone());
-        }
-        self.origins.extend(other.origins);
-        self.problems.extend(other.problems);
-        self.suppressions.extend(other.suppressions);
-        self.files.extend(other.files);
-        for (k, n) in other.uncovered {
-            *self.uncovered.entry(k).or_default() += n;
-        }
-        self.names.extend(other.names);
-    }
 }
 
 /// Suppression comments in `text`: `strata:ignore ID reason` and Checkov's
@@ -307,7 +292,6 @@ fn clean_reason(r: &str) -> Option<String> {
 /// it, or else to the first resource that starts after it.
 pub fn attach_suppressions(
     inv: &mut Inventory,
-    file: &str,
     mut found: Vec<Suppression>,
     spans: &[(Address, u32, u32)],
 ) {
@@ -323,7 +307,6 @@ pub fn attach_suppressions(
                 .min_by_key(|(_, a, _)| *a)
         };
         s.target = enclosing.or_else(next).map(|(addr, _, _)| addr.clone());
-        let _ = file;
     }
     inv.suppressions.extend(found);
 }

@@ -50,7 +50,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
         }
     }
     let found = suppression_comments(name, text);
-    attach_suppressions(inv, name, found, &spans);
+    attach_suppressions(inv, found, &spans);
 }
 
 fn object(

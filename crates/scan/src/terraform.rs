@@ -415,7 +415,7 @@ fn eval_module(
     }
     for (fi, (src, _)) in files.iter().enumerate() {
         let found = suppression_comments(&src.name, &src.text);
-        attach_suppressions(inv, &src.name, found, &spans[fi]);
+        attach_suppressions(inv, found, &spans[fi]);
     }
 
     // Local modules: returned, so the caller can drop this module's trees first.
@@ -740,6 +740,7 @@ impl Eval<'_> {
         }
     }
 
+    /// `var.a["b"].c` / `local.x.y` with literal steps, read by reference.
     fn static_hcl(&self, t: &hcl::edit::expr::Traversal) -> Option<&hcl::Value> {
         let EExpr::Variable(root) = &t.expr else {
             return None;
@@ -766,31 +767,9 @@ impl Eval<'_> {
         Some(cur)
     }
 
-    /// `var.a["b"].c` / `local.x.y` with literal steps, read by reference.
+    /// `var.a["b"].c` / `local.x.y` with literal steps, as a graph value.
     fn static_traversal(&self, t: &hcl::edit::expr::Traversal) -> Option<Value> {
-        let EExpr::Variable(root) = &t.expr else {
-            return None;
-        };
-        let mut cur = match root.as_str() {
-            "var" => &self.statics.var,
-            "local" => &self.statics.local,
-            _ => return None,
-        };
-        for op in &t.operators {
-            let key: String = match op.value() {
-                TraversalOperator::GetAttr(name) => name.as_str().to_owned(),
-                TraversalOperator::Index(EExpr::String(s)) => s.value().clone(),
-                TraversalOperator::Index(EExpr::Number(n)) => n.value().to_string(),
-                TraversalOperator::LegacyIndex(i) => i.value().to_string(),
-                _ => return None,
-            };
-            cur = match cur {
-                hcl::Value::Object(m) => m.get(&key)?,
-                hcl::Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
-                _ => return None,
-            };
-        }
-        Some(from_hcl(cur.clone()))
+        self.static_hcl(t).map(|v| from_hcl(v.clone()))
     }
 
     /// `aws_x.name[idx].attr` → a reference to that resource instance.

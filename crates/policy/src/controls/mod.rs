@@ -10,6 +10,16 @@ use std::sync::OnceLock;
 
 use crate::Control;
 
+/// True when a container image reference is not pinned: no tag, or
+/// `latest`, and no digest. A registry port (`host:5000/name`) is not a tag.
+pub(crate) fn unpinned_image(image: &str) -> bool {
+    if image.contains("@sha256:") {
+        return false;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    matches!(last.split_once(':'), None | Some((_, "latest")))
+}
+
 /// Every control: AWS, Kubernetes, Dockerfile, CI, then meta controls.
 pub(crate) fn all() -> &'static [&'static Control] {
     static ALL: OnceLock<Vec<&'static Control>> = OnceLock::new();

@@ -4,7 +4,7 @@ use strata_model::{Kind::*, Resource, Value};
 
 use super::{is_world, looks_like_secret, secret_name};
 use crate::lookup::{self, Got};
-use crate::{Check, Control, Outcome, Severity::*, Want};
+use crate::{Check, Control, Ctx, Outcome, Severity::*, Want};
 
 pub(crate) static EC2_IMDSV2: Control = Control {
     id: "STRATA-AWS-046",
@@ -15,9 +15,7 @@ pub(crate) static EC2_IMDSV2: Control = Control {
     remediation: "Set metadata_options { http_tokens = \"required\" }.",
     check: Check::Custom(|cx, r| {
         if r.kind == AwsInstance
-            && let Some(lt) = lookup::get(r, "launch_template.id")
-                .value()
-                .and_then(|v| cx.target(v, AwsLaunchTemplate))
+            && let Some(lt) = launch_template(cx, r)
             && lookup::get(r, "metadata_options").is_missing()
         {
             return Want::Is("required").judge(
@@ -31,6 +29,20 @@ pub(crate) static EC2_IMDSV2: Control = Control {
         )
     }),
 };
+
+/// The launch template an instance is launched from, when it is in the graph.
+fn launch_template<'g>(cx: &Ctx<'g>, r: &Resource) -> Option<&'g Resource> {
+    lookup::get(r, "launch_template.id")
+        .value()
+        .and_then(|v| cx.target(v, AwsLaunchTemplate))
+}
+
+/// True when the scanned code turns on EBS encryption by default.
+fn ebs_encrypted_by_default(cx: &Ctx<'_>) -> bool {
+    cx.of_kind(AwsEbsEncryptionByDefault)
+        .iter()
+        .any(|d| lookup::get(d, "enabled").value().and_then(lookup::as_bool) != Some(false))
+}
 
 fn block_devices_encrypted(r: &Resource) -> Outcome {
     let mut out = Outcome::Pass;
@@ -64,19 +76,12 @@ pub(crate) static EC2_EBS_ENCRYPTED: Control = Control {
     rationale: "Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
     remediation: "Set encrypted = true on root_block_device / ebs_block_device (or block_device_mappings.ebs).",
     check: Check::Custom(|cx, r| {
-        let default_on = cx
-            .of_kind(AwsEbsEncryptionByDefault)
-            .iter()
-            .any(|d| lookup::get(d, "enabled").value().and_then(lookup::as_bool) != Some(false));
-        if default_on {
+        if ebs_encrypted_by_default(cx) {
             return Outcome::Pass;
         }
         if r.kind == AwsInstance {
             // Launched from a template: the template's volumes decide.
-            if let Some(lt) = lookup::get(r, "launch_template.id")
-                .value()
-                .and_then(|v| cx.target(v, AwsLaunchTemplate))
-            {
+            if let Some(lt) = launch_template(cx, r) {
                 return block_devices_encrypted(lt).and(Outcome::pass_if(
                     !lookup::get(lt, "block_device_mappings").is_missing(),
                     "launch_template",
@@ -129,11 +134,7 @@ pub(crate) static EBS_VOLUME_ENCRYPTED: Control = Control {
     rationale: "Unencrypted volumes and their snapshots expose data to anyone who can copy them.",
     remediation: "Set encrypted = true (and kms_key_id).",
     check: Check::Custom(|cx, r| {
-        let default_on = cx
-            .of_kind(AwsEbsEncryptionByDefault)
-            .iter()
-            .any(|d| lookup::get(d, "enabled").value().and_then(lookup::as_bool) != Some(false));
-        if default_on {
+        if ebs_encrypted_by_default(cx) {
             Outcome::Pass
         } else {
             Want::True.judge(lookup::get(r, "encrypted"), "encrypted")
@@ -160,10 +161,7 @@ pub(crate) static EC2_DETAILED_MONITORING: Control = Control {
     remediation: "Set monitoring = true (monitoring { enabled = true } in launch templates).",
     check: Check::Custom(|cx, r| {
         if r.kind == AwsInstance {
-            if let Some(lt) = lookup::get(r, "launch_template.id")
-                .value()
-                .and_then(|v| cx.target(v, AwsLaunchTemplate))
-            {
+            if let Some(lt) = launch_template(cx, r) {
                 return Want::True
                     .judge(lookup::get(lt, "monitoring.enabled"), "monitoring.enabled");
             }

@@ -2,7 +2,7 @@
 
 use strata_model::{Kind::*, Value};
 
-use super::{allows, public_principal, statements};
+use super::{PUBLIC_STATEMENT, no_public_statement};
 use crate::lookup::{self, Got};
 use crate::{Check, Control, Outcome, Severity::*, Want};
 
@@ -234,17 +234,6 @@ pub(crate) static SQS_ENCRYPTED: Control = Control {
     }),
 };
 
-fn policy_not_public(r: &strata_model::Resource) -> Outcome {
-    match statements(r, "policy") {
-        Ok(st) => Outcome::pass_if(
-            !st.iter().any(|s| allows(s) && public_principal(s)),
-            "policy",
-            "a statement allows Principal \"*\" with no condition",
-        ),
-        Err(o) => o,
-    }
-}
-
 pub(crate) static SQS_POLICY_NOT_PUBLIC: Control = Control {
     id: "STRATA-AWS-087",
     title: "SQS queue policies grant nothing to everyone",
@@ -252,7 +241,7 @@ pub(crate) static SQS_POLICY_NOT_PUBLIC: Control = Control {
     kinds: &[AwsSqsQueue, AwsSqsQueuePolicy],
     rationale: "A public queue can be read, flooded or purged by anyone.",
     remediation: "Name the principals, or add an aws:SourceArn / aws:SourceAccount condition.",
-    check: Check::Custom(|_, r| policy_not_public(r)),
+    check: Check::Custom(|_, r| no_public_statement(r, "policy", PUBLIC_STATEMENT)),
 };
 
 pub(crate) static SNS_ENCRYPTED: Control = Control {
@@ -272,7 +261,7 @@ pub(crate) static SNS_POLICY_NOT_PUBLIC: Control = Control {
     kinds: &[AwsSnsTopic, AwsSnsTopicPolicy],
     rationale: "A public topic lets anyone publish to your subscribers or subscribe to your messages.",
     remediation: "Name the principals, or add an aws:SourceArn / aws:SourceAccount condition.",
-    check: Check::Custom(|_, r| policy_not_public(r)),
+    check: Check::Custom(|_, r| no_public_statement(r, "policy", PUBLIC_STATEMENT)),
 };
 
 pub(crate) static DDB_PITR: Control = Control {

@@ -2,7 +2,7 @@
 
 use strata_model::{Kind::*, Resource, Value};
 
-use super::{allows, public_principal, secret_name, statements, texts};
+use super::{PUBLIC_STATEMENT, allows, no_public_statement, secret_name, statements, texts};
 use crate::lookup::{self, Got};
 use crate::{Check, Control, Outcome, Severity::*, Want};
 
@@ -45,14 +45,7 @@ pub(crate) static KMS_POLICY_NOT_PUBLIC: Control = Control {
     kinds: &[AwsKmsKey],
     rationale: "An Allow to Principal \"*\" lets any AWS account use or manage the key.",
     remediation: "Grant the account root or named roles, or add a condition such as kms:CallerAccount.",
-    check: Check::Custom(|_, r| match statements(r, "policy") {
-        Ok(st) => Outcome::pass_if(
-            !st.iter().any(|s| allows(s) && public_principal(s)),
-            "policy",
-            "a statement allows Principal \"*\" with no condition",
-        ),
-        Err(o) => o,
-    }),
+    check: Check::Custom(|_, r| no_public_statement(r, "policy", PUBLIC_STATEMENT)),
 };
 
 pub(crate) static KMS_ENABLED: Control = Control {
@@ -139,13 +132,12 @@ pub(crate) static IAM_TRUST_NOT_PUBLIC: Control = Control {
     kinds: &[AwsIamRole],
     rationale: "A trust policy with Principal \"*\" lets any AWS account assume the role.",
     remediation: "Trust named accounts, roles or services, or add an sts:ExternalId / aws:PrincipalOrgID condition.",
-    check: Check::Custom(|_, r| match statements(r, "assume_role_policy") {
-        Ok(st) => Outcome::pass_if(
-            !st.iter().any(|s| allows(s) && public_principal(s)),
+    check: Check::Custom(|_, r| {
+        no_public_statement(
+            r,
             "assume_role_policy",
             "the role can be assumed by any principal",
-        ),
-        Err(o) => o,
+        )
     }),
 };
 

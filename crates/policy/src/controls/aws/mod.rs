@@ -209,6 +209,22 @@ pub(crate) fn public_principal(stmt: &Value) -> bool {
     star && lookup::get_in(stmt, "Condition").is_missing()
 }
 
+/// Passes unless a statement of the policy at `path` allows everyone with no
+/// condition; `message` says what that means for this kind.
+pub(crate) fn no_public_statement(r: &Resource, path: &str, message: &str) -> Outcome {
+    match statements(r, path) {
+        Ok(st) => Outcome::pass_if(
+            !st.iter().any(|s| allows(s) && public_principal(s)),
+            path,
+            message,
+        ),
+        Err(o) => o,
+    }
+}
+
+/// What a public statement in a resource policy means.
+pub(crate) const PUBLIC_STATEMENT: &str = "a statement allows Principal \"*\" with no condition";
+
 /// Names that mark a value as a secret.
 pub(crate) fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();

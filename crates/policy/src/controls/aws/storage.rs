@@ -2,7 +2,7 @@
 
 use strata_model::{Kind::*, Resource};
 
-use super::{allows, public_principal, statements};
+use super::{PUBLIC_STATEMENT, allows, no_public_statement, statements};
 use crate::lookup::{self, Got};
 use crate::{Check, Control, Ctx, Outcome, Severity::*, Want};
 
@@ -207,14 +207,7 @@ pub(crate) static S3_POLICY_NOT_PUBLIC: Control = Control {
     kinds: &[AwsS3BucketPolicy],
     rationale: "An Allow to Principal \"*\" without conditions makes the bucket public.",
     remediation: "Name the principals, or add a condition (aws:SourceVpce, aws:PrincipalOrgID) to the statement.",
-    check: Check::Custom(|_, r| match statements(r, "policy") {
-        Ok(st) => Outcome::pass_if(
-            !st.iter().any(|s| allows(s) && public_principal(s)),
-            "policy",
-            "a statement allows Principal \"*\" with no condition",
-        ),
-        Err(o) => o,
-    }),
+    check: Check::Custom(|_, r| no_public_statement(r, "policy", PUBLIC_STATEMENT)),
 };
 
 pub(crate) static S3_OWNER_ENFORCED: Control = Control {

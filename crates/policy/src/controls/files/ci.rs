@@ -4,6 +4,7 @@
 use strata_model::{Kind::*, Resource, Value};
 
 use crate::controls::aws::{looks_like_secret, secret_name};
+use crate::controls::unpinned_image;
 use crate::lookup;
 use crate::{Check, Control, Outcome, Severity::*};
 
@@ -488,15 +489,13 @@ pub(crate) static GITLAB_IMAGES_PINNED: Control = Control {
                 lookup::get_in(job, "image").value(),
             );
         }
-        for (path, image) in images {
-            if image.contains("@sha256:") || image.contains('$') {
-                continue;
-            }
-            let last = image.rsplit('/').next().unwrap_or(&image);
-            if matches!(last.split_once(':'), None | Some((_, "latest"))) {
-                return Outcome::fail(&path, format!("`{image}` is not pinned"));
-            }
+        // `$VARIABLE` images are set by the pipeline; not judged here.
+        match images
+            .into_iter()
+            .find(|(_, image)| !image.contains('$') && unpinned_image(image))
+        {
+            Some((path, image)) => Outcome::fail(&path, format!("`{image}` is not pinned")),
+            None => Outcome::Pass,
         }
-        Outcome::Pass
     }),
 };

@@ -4,6 +4,7 @@
 use strata_model::{Kind::Dockerfile, Resource};
 
 use crate::controls::aws::{looks_like_secret, secret_name};
+use crate::controls::unpinned_image;
 use crate::lookup::{self, Got};
 use crate::{Check, Control, Outcome, Severity::*};
 
@@ -140,22 +141,16 @@ pub(crate) static BASE_PINNED: Control = Control {
     rationale: "An unpinned base changes under every build: what ships is not what was tested.",
     remediation: "Use a version tag (better: a digest) in FROM.",
     check: Check::Custom(|_, r| {
-        for (i, image) in base_images(r) {
-            if image.contains("@sha256:") {
-                continue;
-            }
-            let last = image.rsplit('/').next().unwrap_or(&image);
-            match last.split_once(':') {
-                Some((_, "latest")) | None => {
-                    return Outcome::fail(
-                        &format!("instructions.{i}"),
-                        format!("`{image}` is not pinned"),
-                    );
-                }
-                _ => {}
-            }
+        match base_images(r)
+            .into_iter()
+            .find(|(_, image)| unpinned_image(image))
+        {
+            Some((i, image)) => Outcome::fail(
+                &format!("instructions.{i}"),
+                format!("`{image}` is not pinned"),
+            ),
+            None => Outcome::Pass,
         }
-        Outcome::Pass
     }),
 };
 

@@ -4,6 +4,7 @@ use strata_model::Value;
 
 use super::{WORKLOADS, each_container, effective, flag, pod_spec};
 use crate::controls::aws::{looks_like_secret, secret_name};
+use crate::controls::unpinned_image;
 use crate::lookup;
 use crate::{Check, Control, Outcome, Severity::*};
 
@@ -389,13 +390,6 @@ fn image_of(c: &Value) -> Option<String> {
     lookup::get_in(c, "image").value().and_then(lookup::as_text)
 }
 
-/// The tag of an image reference, when it has one (`name:tag`, ignoring a registry port).
-fn tag_of(image: &str) -> Option<&str> {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let last = last.split('@').next().unwrap_or(last);
-    last.split_once(':').map(|(_, t)| t)
-}
-
 pub(crate) static IMAGE_TAG: Control = Control {
     id: "STRATA-K8S-019",
     title: "Images are pinned to a version, not `latest` or no tag",
@@ -406,15 +400,8 @@ pub(crate) static IMAGE_TAG: Control = Control {
     check: Check::Custom(|_, r| {
         each_container(r, |_, c| {
             let image = image_of(c)?;
-            if image.contains("@sha256:") {
-                return None;
-            }
-            match tag_of(&image) {
-                Some("latest") | None => {
-                    Some(("image".into(), format!("image `{image}` is not pinned")))
-                }
-                _ => None,
-            }
+            unpinned_image(&image)
+                .then(|| ("image".into(), format!("image `{image}` is not pinned")))
         })
     }),
 };
