@@ -120,6 +120,56 @@ pub enum Command {
         #[arg(long, short, value_enum, default_value_t = ReportFormat::Markdown)]
         output: ReportFormat,
     },
+    /// Provision an environment through the AWS API: shows the plan, asks
+    /// for confirmation on a terminal (`--yes` skips it; with no terminal and
+    /// no `--yes` it refuses), applies in dependency order with bounded
+    /// parallelism, and journals every call so an interrupted run converges
+    /// when run again. Exit 5: some resources failed (the rest is applied).
+    Apply {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Apply without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Compare the live environment with the spec, attribute by attribute.
+    /// Exit 0: no drift; 4: drift found (`--fix` repairs it and exits 0 when
+    /// the repair succeeded).
+    Drift {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Restore the desired state.
+        #[arg(long)]
+        fix: bool,
+        /// With `--fix`, repair without asking.
+        #[arg(long, short)]
+        yes: bool,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
+        output: DriftFormat,
+    },
+    /// Run the control catalog over the live environment (post-provisioning
+    /// controls): the planned graph with every attribute Strata observes
+    /// replaced by its live value, and rules added out of band as rules of
+    /// their own. Exit 1: a high or critical control of the environment's
+    /// frameworks fails (every failure is listed).
+    Audit {
+        #[command(flatten)]
+        live: LiveArgs,
+    },
+    /// Delete everything Strata owns in an environment, dependents first, and
+    /// show that nothing tagged for it remains. Deletion protection makes it
+    /// refuse unless `--force`. Exit 5: something could not be deleted.
+    Destroy {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// Switch deletion protection off and delete anyway.
+        #[arg(long)]
+        force: bool,
+        /// Destroy without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Print the JSON Schema of the spec.
     Schema,
     /// Write a commented starter spec, or one mapped from a Compose file.
@@ -184,4 +234,34 @@ fn parse_severity(s: &str) -> Result<strata_policy::Severity, String> {
 pub enum GraphFormat {
     /// Graphviz DOT.
     Dot,
+}
+
+/// Arguments of every command that talks to AWS.
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// Spec file, or a directory holding `strata.yaml`.
+    #[arg(default_value = "strata.yaml")]
+    pub spec: PathBuf,
+    /// The environment.
+    #[arg(long, short)]
+    pub env: String,
+    /// Send every AWS call to this endpoint (an emulator); otherwise the
+    /// standard chain decides (`AWS_ENDPOINT_URL`, profiles).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// The journal (SQLite). Default: `.strata/state.db` beside the spec.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Resources worked on at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+/// `strata drift` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
 }

@@ -4,6 +4,7 @@
 
 mod check;
 mod cli;
+mod live;
 mod render;
 
 use std::io::{self, Write};
@@ -17,7 +18,7 @@ use cli::{Cli, Command, DiagFormat, GraphFormat, PlanFormat};
 use strata_spec::Loaded;
 
 /// Exit codes, as documented in `strata --help`.
-mod exit {
+pub(crate) mod exit {
     pub const SPEC_ERRORS: u8 = 1;
     pub const USAGE: u8 = 2;
     pub const INTERNAL: u8 = 3;
@@ -108,6 +109,15 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
                 GraphFormat::Dot => out.write_all(render::dot(&plan, only.as_ref()).as_bytes())?,
             }
         }
+        Command::Apply { live, yes } => live::apply(&live, yes)?,
+        Command::Drift {
+            live,
+            fix,
+            yes,
+            output,
+        } => live::drift(&live, fix, yes, output)?,
+        Command::Audit { live } => live::audit(&live)?,
+        Command::Destroy { live, force, yes } => live::destroy(&live, force, yes)?,
         Command::Render { spec, output, env } => {
             let (_, plan) = plan(&spec, false)?;
             let plan = match select_env(&plan, env.as_deref())? {

@@ -1,0 +1,941 @@
+//! The reconciler: apply, drift, destroy over one environment's graph.
+//!
+//! **Apply** starts each resource as soon as everything it depends on is
+//! done (so the run takes about as long as the critical path of its calls),
+//! at most `concurrency` at a time. Per resource: the journal's id is read
+//! back; without one (a first run, or a run killed after the create call and
+//! before its outcome was written) the kind looks for a resource carrying the
+//! address tag (or its unique name) and adopts it; only when none exists is
+//! it created. Attributes that differ are updated. A second apply with
+//! nothing changed therefore makes reads only.
+//!
+//! **Drift** resolves desired values from the journal's outputs, reads every
+//! owned resource in parallel and reports attribute-level differences.
+//!
+//! **Destroy** deletes in reverse dependency order and then asks AWS (the
+//! tagging API, and every kind by tag or name) what still carries the
+//! environment's tags.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use strata_model::{Address, Graph, Kind, Resource, Value};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::cx::Cx;
+use crate::error::{Error, Result};
+use crate::journal::Owned;
+use crate::kinds::{self, Diff, Observed};
+use crate::value::{Desired, Outputs};
+
+/// What happened to one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Created.
+    Created,
+    /// Found by its tag or name (left by a killed run, or made before Strata
+    /// owned it) and taken over.
+    Adopted,
+    /// Updated: these attributes differed.
+    Updated(Vec<String>),
+    /// Already as desired.
+    Unchanged,
+    /// Deleted.
+    Deleted,
+    /// Already gone; forgotten.
+    Forgotten,
+    /// Not applied: the live engine does not provision this kind yet, or it
+    /// is not an AWS resource (Grafana objects ship as rendered files).
+    Skipped(String),
+    /// Not applied because something it depends on was not.
+    Blocked(Address),
+    /// The calls failed.
+    Failed(String),
+}
+
+impl Action {
+    /// A short word for the summary.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Adopted => "adopted",
+            Action::Updated(_) => "updated",
+            Action::Unchanged => "unchanged",
+            Action::Deleted => "deleted",
+            Action::Forgotten => "forgotten",
+            Action::Skipped(_) => "skipped",
+            Action::Blocked(_) => "blocked",
+            Action::Failed(_) => "failed",
+        }
+    }
+
+    /// Whether the run failed on this resource.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Action::Failed(_) | Action::Blocked(_))
+    }
+}
+
+/// Progress, for the CLI's bars.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Work on a resource started.
+    Started(Address),
+    /// Work on a resource finished.
+    Finished(Address, Action, Duration),
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Per resource, in completion order.
+    pub results: Vec<(Address, Action)>,
+    /// Mutating calls made.
+    pub mutating_calls: u64,
+    /// Read calls made.
+    pub read_calls: u64,
+    /// Wall time.
+    pub wall: Duration,
+    /// The longest dependency chain of summed call latencies.
+    pub critical_path: Duration,
+    /// Interrupted calls of earlier runs this run settled.
+    pub recovered: Vec<(String, String)>,
+}
+
+impl Report {
+    /// Count of results per action word.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut m = BTreeMap::new();
+        for (_, a) in &self.results {
+            *m.entry(a.word()).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Whether any resource failed.
+    pub fn failed(&self) -> bool {
+        self.results.iter().any(|(_, a)| a.is_failure())
+    }
+}
+
+/// Polls `check` until it says done: 200 ms, growing by half up to 10 s,
+/// for at most 30 minutes.
+pub(crate) async fn poll<F, Fut>(what: &str, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool>>,
+{
+    let start = Instant::now();
+    let mut wait = Duration::from_millis(200);
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(1800) {
+            return Err(Error::Invalid(format!("timed out waiting for {what}")));
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 3 / 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Whether the kind is one Strata provisions through the AWS API.
+pub fn provisioned(kind: Kind) -> bool {
+    kinds::supported(kind)
+}
+
+fn skip_reason(kind: Kind) -> String {
+    if kind.as_str().starts_with("aws_") {
+        format!("{kind} is not provisioned by the live engine yet")
+    } else {
+        format!("{kind} is delivered as rendered files, not through the AWS API")
+    }
+}
+
+/// The outputs of a resource: its resolved scalar attributes (so `name`,
+/// `bucket`, `cluster_identifier` can be referred to) overlaid with what
+/// AWS computed (`id`, `arn`, …).
+fn outputs_of(d: &Desired, o: &Observed) -> BTreeMap<String, Value> {
+    let mut out: BTreeMap<String, Value> = d
+        .attrs
+        .iter()
+        .filter(|(_, v)| !matches!(v, Value::List(_) | Value::Map(_) | Value::Null))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in &o.outputs {
+        if !matches!(v, Value::String(s) if s.is_empty()) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+async fn reconcile(cx: &Cx, d: &Desired) -> Result<(Action, BTreeMap<String, Value>)> {
+    let op = cx.op(&d.address);
+    let address = d.address.to_string();
+    let kind = d.address.kind.as_str();
+    let owned = cx.journal.get(&cx.env, &address)?;
+    let mut seen = match &owned {
+        Some(o) => kinds::read(&op, &o.id, d).await?,
+        None => None,
+    };
+    let mut action = Action::Unchanged;
+    if seen.is_none() {
+        seen = kinds::find(&op, d).await?;
+        if seen.is_some() {
+            action = Action::Adopted;
+        }
+    }
+    let o = match seen {
+        Some(o) => o,
+        None => {
+            let o = kinds::create(&op, d).await?;
+            let outputs = outputs_of(d, &o);
+            cx.journal.own(
+                &cx.env,
+                &Owned {
+                    address,
+                    kind: kind.into(),
+                    id: o.id.clone(),
+                    outputs: outputs.clone(),
+                },
+            )?;
+            return Ok((Action::Created, outputs));
+        }
+    };
+    let outputs = outputs_of(d, &o);
+    // Own it before changing it: a kill during the update must not lose it.
+    cx.journal.own(
+        &cx.env,
+        &Owned {
+            address: address.clone(),
+            kind: kind.into(),
+            id: o.id.clone(),
+            outputs: outputs.clone(),
+        },
+    )?;
+    let diffs = kinds::diff(d, &o);
+    if !diffs.is_empty() {
+        kinds::update(&op, &o, d, &diffs).await?;
+        if action == Action::Unchanged {
+            action = Action::Updated(diffs.into_iter().map(|x| x.attribute).collect());
+        }
+    }
+    Ok((action, outputs))
+}
+
+/// The graph's dependencies restricted to itself.
+fn edges(graph: &Graph) -> (HashMap<Address, usize>, HashMap<Address, Vec<Address>>) {
+    let mut indegree = HashMap::new();
+    let mut dependents: HashMap<Address, Vec<Address>> = HashMap::new();
+    for r in graph.iter() {
+        let deps: BTreeSet<&Address> = r
+            .depends_on()
+            .into_iter()
+            .filter(|a| graph.contains(a))
+            .collect();
+        indegree.insert(r.address.clone(), deps.len());
+        for dep in deps {
+            dependents
+                .entry(dep.clone())
+                .or_default()
+                .push(r.address.clone());
+        }
+    }
+    (indegree, dependents)
+}
+
+fn critical_path(graph: &Graph, latency: &BTreeMap<Address, Duration>) -> Duration {
+    let Ok(waves) = graph.waves() else {
+        return Duration::ZERO;
+    };
+    let mut finish: HashMap<&Address, Duration> = HashMap::new();
+    let mut best = Duration::ZERO;
+    for wave in &waves {
+        for a in wave {
+            let r = graph.get(a).expect("wave addresses are in the graph");
+            let start = r
+                .depends_on()
+                .into_iter()
+                .filter_map(|d| finish.get(d).copied())
+                .max()
+                .unwrap_or_default();
+            let end = start + latency.get(a).copied().unwrap_or_default();
+            best = best.max(end);
+            finish.insert(a, end);
+        }
+    }
+    best
+}
+
+/// Applies `graph` (one environment), calling `on` with progress.
+pub async fn apply(
+    cx: Arc<Cx>,
+    graph: &Graph,
+    concurrency: usize,
+    on: &(dyn Fn(&Event) + Sync),
+) -> Result<Report> {
+    let start = Instant::now();
+    let recovered = cx.journal.interrupted(&cx.env)?;
+    let (mut indegree, dependents) = edges(graph);
+    let mut outputs: Outputs = BTreeMap::new();
+    let mut report = Report {
+        recovered,
+        ..Report::default()
+    };
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks: JoinSet<(Address, Result<(Action, BTreeMap<String, Value>)>, Duration)> =
+        JoinSet::new();
+    let mut ready: Vec<Address> = indegree
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(a, _)| a.clone())
+        .collect();
+    ready.sort();
+    let mut not_done: BTreeMap<Address, Address> = BTreeMap::new(); // address -> the cause
+    let mut skipped: BTreeSet<Address> = BTreeSet::new();
+    let mut finished = 0usize;
+
+    // Settles `a` and returns the dependents that became ready.
+    let release = |a: &Address, indegree: &mut HashMap<Address, usize>| -> Vec<Address> {
+        let mut next = Vec::new();
+        for d in dependents.get(a).into_iter().flatten() {
+            if let Some(n) = indegree.get_mut(d) {
+                *n -= 1;
+                if *n == 0 {
+                    next.push(d.clone());
+                }
+            }
+        }
+        next
+    };
+
+    loop {
+        while let Some(a) = ready.pop() {
+            let r: &Resource = graph.get(&a).expect("ready addresses are in the graph");
+            // A dependency that was not applied blocks this one.
+            if let Some(cause) = r
+                .depends_on()
+                .into_iter()
+                .find_map(|d| not_done.get(d).map(|_| d.clone()))
+            {
+                // Waiting on something the engine does not provision is a
+                // skip; waiting on something that failed is a failure.
+                let action = if skipped.contains(&cause) {
+                    skipped.insert(a.clone());
+                    Action::Skipped(format!("depends on {cause}, which is not provisioned"))
+                } else {
+                    Action::Blocked(cause.clone())
+                };
+                on(&Event::Finished(a.clone(), action.clone(), Duration::ZERO));
+                report.results.push((a.clone(), action));
+                not_done.insert(a.clone(), cause);
+                finished += 1;
+                ready.extend(release(&a, &mut indegree));
+                continue;
+            }
+            if !kinds::supported(r.kind) {
+                skipped.insert(a.clone());
+                let action = Action::Skipped(skip_reason(r.kind));
+                on(&Event::Finished(a.clone(), action.clone(), Duration::ZERO));
+                report.results.push((a.clone(), action));
+                not_done.insert(a.clone(), a.clone());
+                finished += 1;
+                ready.extend(release(&a, &mut indegree));
+                continue;
+            }
+            let desired = match Desired::new(r, &outputs) {
+                Ok(d) => d,
+                Err(e) => {
+                    let action = Action::Failed(e.to_string());
+                    on(&Event::Finished(a.clone(), action.clone(), Duration::ZERO));
+                    report.results.push((a.clone(), action));
+                    not_done.insert(a.clone(), a.clone());
+                    finished += 1;
+                    ready.extend(release(&a, &mut indegree));
+                    continue;
+                }
+            };
+            let cx = cx.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let t = Instant::now();
+                let result = reconcile(&cx, &desired).await;
+                (desired.address, result, t.elapsed())
+            });
+            on(&Event::Started(a));
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
+        let (a, result, took) =
+            joined.map_err(|e| Error::Invalid(format!("a task panicked: {e}")))?;
+        finished += 1;
+        let action = match result {
+            Ok((action, out)) => {
+                outputs.insert(a.clone(), out);
+                action
+            }
+            Err(e) => {
+                not_done.insert(a.clone(), a.clone());
+                Action::Failed(e.to_string())
+            }
+        };
+        on(&Event::Finished(a.clone(), action.clone(), took));
+        report.results.push((a.clone(), action));
+        ready.extend(release(&a, &mut indegree));
+    }
+    debug_assert_eq!(finished, graph.len());
+    if !report.failed() && !report.recovered.is_empty() {
+        cx.journal.settle_interrupted(&cx.env, cx.run)?;
+    }
+    report.mutating_calls = cx.mutating_calls();
+    report.read_calls = cx.read_calls();
+    report.wall = start.elapsed();
+    report.critical_path = critical_path(graph, &cx.latencies());
+    cx.journal
+        .finish_run(cx.run, if report.failed() { "failed" } else { "ok" })?;
+    Ok(report)
+}
+
+/// One resource's drift.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Drift {
+    /// Attributes differ.
+    Changed(Vec<Diff>),
+    /// Owned, but gone from AWS.
+    Deleted,
+    /// Planned, never applied.
+    NotCreated,
+    /// Owned, but no longer in the spec.
+    Orphaned(String),
+}
+
+/// Drift of an environment: per resource with drift, what differs.
+#[derive(Debug, Clone, Default)]
+pub struct DriftReport {
+    /// Resources that drifted, by address.
+    pub drifted: BTreeMap<String, Drift>,
+    /// Resources compared.
+    pub compared: usize,
+    /// Resources the live engine does not provision (not compared).
+    pub skipped: usize,
+    /// Read calls made.
+    pub read_calls: u64,
+    /// Wall time.
+    pub wall: Duration,
+}
+
+/// Resources the engine cannot provision yet: kinds it does not know, and
+/// everything that depends on one of them.
+pub fn unprovisionable(graph: &Graph) -> BTreeSet<Address> {
+    let mut out = BTreeSet::new();
+    let Ok(waves) = graph.waves() else { return out };
+    for wave in &waves {
+        for a in wave {
+            let Some(r) = graph.get(a) else { continue };
+            if !kinds::supported(r.kind) || r.depends_on().into_iter().any(|d| out.contains(d)) {
+                out.insert(a.clone());
+            }
+        }
+    }
+    out
+}
+
+/// What was observed of one planned resource.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// Not provisioned by the live engine.
+    Skipped,
+    /// Never applied (or something it refers to never was).
+    NotCreated,
+    /// Owned, and gone from AWS.
+    Deleted,
+    /// Owned and live.
+    Live(Box<Desired>, Observed),
+}
+
+/// Reads every owned resource of `graph` (in parallel, reads only), with
+/// desired values resolved from the journal's outputs.
+pub async fn observe(
+    cx: Arc<Cx>,
+    graph: &Graph,
+    concurrency: usize,
+) -> Result<BTreeMap<Address, Seen>> {
+    let owned: BTreeMap<String, Owned> = cx
+        .journal
+        .all(&cx.env)?
+        .into_iter()
+        .map(|o| (o.address.clone(), o))
+        .collect();
+    let mut outputs: Outputs = BTreeMap::new();
+    for r in graph.iter() {
+        if let Some(o) = owned.get(&r.address.to_string()) {
+            outputs.insert(r.address.clone(), o.outputs.clone());
+        }
+    }
+    let mut seen = BTreeMap::new();
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = JoinSet::new();
+    let unprovisionable = unprovisionable(graph);
+    for r in graph.iter() {
+        if unprovisionable.contains(&r.address) {
+            seen.insert(r.address.clone(), Seen::Skipped);
+            continue;
+        }
+        let Some(o) = owned.get(&r.address.to_string()).cloned() else {
+            seen.insert(r.address.clone(), Seen::NotCreated);
+            continue;
+        };
+        let Ok(desired) = Desired::new(r, &outputs) else {
+            seen.insert(r.address.clone(), Seen::NotCreated);
+            continue;
+        };
+        let cx = cx.clone();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let op = cx.op(&desired.address);
+            let live = kinds::read(&op, &o.id, &desired).await;
+            (desired, live)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (desired, live) =
+            joined.map_err(|e| Error::Invalid(format!("a task panicked: {e}")))?;
+        let address = desired.address.clone();
+        let s = match live? {
+            None => Seen::Deleted,
+            Some(o) => Seen::Live(Box::new(desired), o),
+        };
+        seen.insert(address, s);
+    }
+    Ok(seen)
+}
+
+/// Observes every owned resource of `graph` and compares it with the spec.
+pub async fn drift(cx: Arc<Cx>, graph: &Graph, concurrency: usize) -> Result<DriftReport> {
+    let start = Instant::now();
+    let seen = observe(cx.clone(), graph, concurrency).await?;
+    let mut report = DriftReport::default();
+    for (a, s) in &seen {
+        let address = a.to_string();
+        match s {
+            Seen::Skipped => report.skipped += 1,
+            Seen::NotCreated => {
+                report.drifted.insert(address, Drift::NotCreated);
+            }
+            Seen::Deleted => {
+                report.compared += 1;
+                report.drifted.insert(address, Drift::Deleted);
+            }
+            Seen::Live(d, o) => {
+                report.compared += 1;
+                let diffs = kinds::diff(d, o);
+                if !diffs.is_empty() {
+                    report.drifted.insert(address, Drift::Changed(diffs));
+                }
+            }
+        }
+    }
+    let planned: BTreeSet<String> = graph.iter().map(|r| r.address.to_string()).collect();
+    for o in cx.journal.all(&cx.env)? {
+        if !planned.contains(&o.address) {
+            report
+                .drifted
+                .insert(o.address.clone(), Drift::Orphaned(o.id.clone()));
+        }
+    }
+    report.read_calls = cx.read_calls();
+    report.wall = start.elapsed();
+    cx.journal.finish_run(
+        cx.run,
+        if report.drifted.is_empty() {
+            "clean"
+        } else {
+            "drift"
+        },
+    )?;
+    Ok(report)
+}
+
+/// The planned graph as it is live: every attribute a kind observes
+/// replaced by its live value, so the control catalog judges what runs, not
+/// what was asked for. Rules added to a group out of band become rule
+/// resources of their own (`unmanaged_<rule id>`), judged like any other.
+pub fn live_graph(graph: &Graph, seen: &BTreeMap<Address, Seen>) -> Graph {
+    let mut out = Graph::new();
+    for r in graph.iter() {
+        let mut r = r.clone();
+        if let Some(Seen::Live(_, o)) = seen.get(&r.address) {
+            for (k, v) in &o.live {
+                // References are the graph's edges: a live id in their place
+                // would cut them (drift compares them instead).
+                let linked = r
+                    .attributes
+                    .get(k)
+                    .is_some_and(|p| !p.references().is_empty());
+                if r.attributes.contains_key(k) && !linked {
+                    r.attributes.insert(k.clone(), v.clone());
+                }
+            }
+            if r.kind == Kind::AwsSecurityGroup {
+                for rule in o
+                    .live
+                    .get("unmanaged_rules")
+                    .and_then(Value::as_list)
+                    .unwrap_or_default()
+                {
+                    if let Some(extra) = unmanaged_rule(&r, rule) {
+                        let _ = out.insert(extra);
+                    }
+                }
+            }
+        }
+        let _ = out.insert(r);
+    }
+    out
+}
+
+fn unmanaged_rule(group: &Resource, rule: &Value) -> Option<Resource> {
+    let m = rule.as_map()?;
+    let id = m.get("id")?.as_str()?;
+    let kind = if m.get("direction")?.as_str()? == "egress" {
+        Kind::AwsVpcSecurityGroupEgressRule
+    } else {
+        Kind::AwsVpcSecurityGroupIngressRule
+    };
+    let name = strata_model::Ident::new(&format!("unmanaged_{}", id.replace('-', "_"))).ok()?;
+    let address = Address::new(
+        group.address.env.clone(),
+        group.address.module.clone(),
+        kind,
+        name,
+    );
+    let peer = m.get("peer")?.as_str()?.to_owned();
+    let mut r = Resource::new(address, group.layer, group.source.clone())
+        .with("security_group_id", Value::reference(&group.address, "id"))
+        .with("ip_protocol", m.get("ip_protocol")?.clone())
+        .with("from_port", m.get("from_port")?.clone())
+        .with("to_port", m.get("to_port")?.clone())
+        .with("description", "added out of band");
+    r = if peer.contains('/') {
+        r.with("cidr_ipv4", peer)
+    } else {
+        r.with("referenced_security_group_id", peer)
+    };
+    Some(r)
+}
+
+/// A resource that deletion protection keeps.
+pub fn protected(graph: &Graph) -> Vec<Address> {
+    graph
+        .iter()
+        .filter(|r| {
+            ["deletion_protection", "enable_deletion_protection"]
+                .iter()
+                .any(|k| r.get(k).and_then(Value::as_bool) == Some(true))
+        })
+        .map(|r| r.address.clone())
+        .collect()
+}
+
+/// Deletes everything the journal owns for the environment, dependents
+/// first. Protected resources make it refuse unless `force`; with `force`
+/// their protection is switched off first.
+pub async fn destroy(
+    cx: Arc<Cx>,
+    graph: &Graph,
+    force: bool,
+    concurrency: usize,
+    on: &(dyn Fn(&Event) + Sync),
+) -> Result<Report> {
+    let start = Instant::now();
+    let owned: BTreeMap<String, Owned> = cx
+        .journal
+        .all(&cx.env)?
+        .into_iter()
+        .map(|o| (o.address.clone(), o))
+        .collect();
+    let guarded: Vec<Address> = protected(graph)
+        .into_iter()
+        .filter(|a| owned.contains_key(&a.to_string()))
+        .collect();
+    if !guarded.is_empty() && !force {
+        let names: Vec<String> = guarded.iter().map(|a| a.to_string()).collect();
+        return Err(Error::Invalid(format!(
+            "deletion protection is on for {}; nothing was deleted (use --force to switch it off and delete)",
+            names.join(", ")
+        )));
+    }
+    // Order: what the spec no longer has first, then the plan's waves in reverse.
+    let mut order: Vec<Vec<String>> = Vec::new();
+    let planned: BTreeSet<String> = graph.iter().map(|r| r.address.to_string()).collect();
+    let strays: Vec<String> = owned
+        .keys()
+        .filter(|a| !planned.contains(*a))
+        .cloned()
+        .collect();
+    if !strays.is_empty() {
+        order.push(strays);
+    }
+    let waves = graph.waves().map_err(|e| Error::Invalid(e.to_string()))?;
+    for wave in waves.iter().rev() {
+        let w: Vec<String> = wave
+            .iter()
+            .map(|a| a.to_string())
+            .filter(|a| owned.contains_key(a))
+            .collect();
+        if !w.is_empty() {
+            order.push(w);
+        }
+    }
+    let mut report = Report::default();
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let force_ = force;
+    for wave in order {
+        let mut tasks = JoinSet::new();
+        for a in wave {
+            let o = owned[&a].clone();
+            let Ok(address) = a.parse::<Address>() else {
+                continue;
+            };
+            let cx = cx.clone();
+            let permits = permits.clone();
+            on(&Event::Started(address.clone()));
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let t = Instant::now();
+                let kind: Kind = address.kind;
+                let op = cx.op(&address);
+                let result = if force_ {
+                    unprotect(&op, kind, &o).await
+                } else {
+                    Ok(())
+                };
+                let result = match result {
+                    Ok(()) => kinds::delete(&op, kind, &o).await,
+                    Err(e) => Err(e),
+                };
+                let action = match result {
+                    Ok(()) => Action::Deleted,
+                    Err(e) if e.is_not_found() => Action::Forgotten,
+                    Err(e) => Action::Failed(e.to_string()),
+                };
+                if !action.is_failure() {
+                    let _ = cx.journal.disown(&cx.env, &o.address);
+                }
+                (address, action, t.elapsed())
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (a, action, took) =
+                joined.map_err(|e| Error::Invalid(format!("a task panicked: {e}")))?;
+            on(&Event::Finished(a.clone(), action.clone(), took));
+            report.results.push((a, action));
+        }
+    }
+    report.mutating_calls = cx.mutating_calls();
+    report.read_calls = cx.read_calls();
+    report.wall = start.elapsed();
+    cx.journal
+        .finish_run(cx.run, if report.failed() { "failed" } else { "ok" })?;
+    Ok(report)
+}
+
+async fn unprotect(op: &crate::cx::Op<'_>, kind: Kind, o: &Owned) -> Result<()> {
+    kinds::unprotect(op, kind, o).await
+}
+
+/// What is left of an environment after a destroy.
+#[derive(Debug, Clone, Default)]
+pub struct Remaining {
+    /// Still there: ARNs from the tagging API, addresses a kind still finds.
+    pub left: Vec<String>,
+    /// Deleted, and still listed by AWS by design (keys and secrets in their
+    /// waiting period, deleted NAT gateways, inactive ECS objects, automated
+    /// backups), with the reason.
+    pub retained: Vec<String>,
+}
+
+/// What still carries the environment's tags after a destroy: ARNs from the
+/// tagging API, and addresses that a kind still finds by tag or name.
+pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remaining> {
+    let mut out = Remaining::default();
+    let addr = any_address(graph);
+    let op = cx.op(&addr);
+    let mut token: Option<String> = None;
+    let mut arns = Vec::new();
+    loop {
+        let page = op
+            .read(
+                "GetResources",
+                cx.c.tagging
+                    .get_resources()
+                    .tag_filters(
+                        aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                            .key("strata:env")
+                            .values(cx.env.clone())
+                            .build(),
+                    )
+                    .tag_filters(
+                        aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                            .key("strata:app")
+                            .values(app)
+                            .build(),
+                    )
+                    .set_pagination_token(token.clone())
+                    .send(),
+            )
+            .await?;
+        for m in page.resource_tag_mapping_list() {
+            arns.push(m.resource_arn().unwrap_or_default().to_owned());
+        }
+        match page.pagination_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+            _ => break,
+        }
+    }
+    for arn in arns {
+        match retained(&op, &arn).await? {
+            Some(why) => out.retained.push(format!("{arn} ({why})")),
+            None => out.left.push(arn),
+        }
+    }
+    let outputs: Outputs = BTreeMap::new();
+    for r in graph.iter().filter(|r| kinds::supported(r.kind)) {
+        // Desired values that refer to deleted resources cannot resolve;
+        // kinds found by name or tag alone still can be looked up.
+        let Ok(d) = Desired::new(&strip_refs(r), &outputs) else {
+            continue;
+        };
+        let op = cx.op(&r.address);
+        if let Ok(Some(o)) = kinds::find(&op, &d).await {
+            out.left.push(format!("{} ({})", r.address, o.id));
+        }
+    }
+    out.left.sort();
+    out.left.dedup();
+    Ok(out)
+}
+
+/// Why AWS still lists a deleted resource, if it does so by design: a
+/// waiting period (KMS keys, secrets), a record of something gone (deleted
+/// NAT gateways, inactive ECS clusters, services and task definitions), or
+/// an automated backup AWS expires by itself.
+async fn retained(op: &crate::cx::Op<'_>, arn: &str) -> Result<Option<&'static str>> {
+    if arn.contains(":kms:") {
+        let key = op
+            .read_opt("DescribeKey", op.c().kms.describe_key().key_id(arn).send())
+            .await?;
+        let pending = key.and_then(|k| k.key_metadata().and_then(|m| m.key_state().cloned()))
+            == Some(aws_sdk_kms::types::KeyState::PendingDeletion);
+        return Ok(pending.then_some("pending deletion"));
+    }
+    if arn.contains(":secretsmanager:") {
+        let s = op
+            .read_opt(
+                "DescribeSecret",
+                op.c().secrets.describe_secret().secret_id(arn).send(),
+            )
+            .await?;
+        return Ok(s
+            .is_none_or(|s| s.deleted_date().is_some())
+            .then_some("pending deletion"));
+    }
+    if let Some(id) = arn.split(":natgateway/").nth(1) {
+        let n = op
+            .read_opt(
+                "DescribeNatGateways",
+                op.c()
+                    .ec2
+                    .describe_nat_gateways()
+                    .nat_gateway_ids(id)
+                    .send(),
+            )
+            .await?;
+        let gone = n.is_none_or(|n| {
+            n.nat_gateways()
+                .iter()
+                .all(|g| g.state() == Some(&aws_sdk_ec2::types::NatGatewayState::Deleted))
+        });
+        return Ok(gone.then_some("deleted (listed for an hour)"));
+    }
+    if arn.contains(":ecs:") && arn.contains(":cluster/") {
+        let c = op
+            .read_opt(
+                "DescribeClusters",
+                op.c().ecs.describe_clusters().clusters(arn).send(),
+            )
+            .await?;
+        let gone = c.is_none_or(|c| c.clusters().iter().all(|c| c.status() == Some("INACTIVE")));
+        return Ok(gone.then_some("inactive"));
+    }
+    if arn.contains(":ecs:") && arn.contains(":service/") {
+        let mut parts = arn.rsplit('/');
+        let (service, cluster) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        let s = op
+            .read_opt(
+                "DescribeServices",
+                op.c()
+                    .ecs
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(service)
+                    .send(),
+            )
+            .await?;
+        let gone = s.is_none_or(|s| s.services().iter().all(|s| s.status() != Some("ACTIVE")));
+        return Ok(gone.then_some("inactive"));
+    }
+    if arn.contains(":ecs:") && arn.contains(":task-definition/") {
+        let t = op
+            .read_opt(
+                "DescribeTaskDefinition",
+                op.c()
+                    .ecs
+                    .describe_task_definition()
+                    .task_definition(arn)
+                    .send(),
+            )
+            .await;
+        let gone = match t {
+            Ok(t) => t.is_none_or(|t| {
+                t.task_definition()
+                    .is_none_or(|t| t.status().map(|s| s.as_str()) != Some("ACTIVE"))
+            }),
+            Err(_) => true,
+        };
+        return Ok(gone.then_some("deregistered"));
+    }
+    if arn.contains(":cluster-snapshot:rds:") || arn.contains(":snapshot:rds:") {
+        return Ok(Some("automated backup, expired by AWS"));
+    }
+    Ok(None)
+}
+
+fn any_address(graph: &Graph) -> Address {
+    graph
+        .iter()
+        .next()
+        .map(|r| r.address.clone())
+        .unwrap_or_else(|| {
+            "env.network.aws_vpc.account"
+                .parse()
+                .expect("a valid address")
+        })
+}
+
+/// `r` without the attributes that hold references (for lookups by tag or name).
+fn strip_refs(r: &Resource) -> Resource {
+    let mut r = r.clone();
+    r.attributes
+        .retain(|_, v| v.references().is_empty() && !matches!(v, Value::Unknown(_)));
+    r
+}

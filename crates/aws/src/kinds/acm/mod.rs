@@ -1,0 +1,4 @@
+//! ACM kinds.
+
+pub(crate) mod certificate;
+pub(crate) mod validation;

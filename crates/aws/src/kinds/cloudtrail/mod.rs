@@ -1,0 +1,3 @@
+//! CloudTrail kinds.
+
+pub(crate) mod trail;

@@ -1,0 +1,3 @@
+//! CloudWatch kinds.
+
+pub(crate) mod alarm;

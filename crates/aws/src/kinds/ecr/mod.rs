@@ -1,0 +1,4 @@
+//! ECR kinds.
+
+pub(crate) mod lifecycle;
+pub(crate) mod repository;

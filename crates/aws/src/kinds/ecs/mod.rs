@@ -1,0 +1,5 @@
+//! ECS kinds.
+
+pub(crate) mod cluster;
+pub(crate) mod service;
+pub(crate) mod task_definition;

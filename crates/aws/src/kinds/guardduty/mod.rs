@@ -1,0 +1,3 @@
+//! GuardDuty kinds.
+
+pub(crate) mod detector;

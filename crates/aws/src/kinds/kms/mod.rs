@@ -1,0 +1,4 @@
+//! KMS kinds.
+
+pub(crate) mod alias;
+pub(crate) mod key;

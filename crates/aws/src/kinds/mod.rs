@@ -1,0 +1,302 @@
+//! One module per resource kind, each with the same shape:
+//! `create` (tags it, returns what it observed), `read` (observe by id;
+//! `None` when it is gone), `find` (adopt an existing one by tag or name:
+//! how a killed run's work is recovered), `update` (repair the attributes
+//! that differ) and `delete`.
+//!
+//! `Observed::live` holds the attributes the kind manages, in the plan's
+//! vocabulary, so drift is one generic comparison with the desired state.
+//! Each kind's future is boxed where it is dispatched: one future holding
+//! every kind's state inline would not fit a worker thread's stack.
+
+use std::collections::BTreeMap;
+
+use strata_model::{Kind, Value};
+
+use crate::cx::Op;
+use crate::error::{Error, Result};
+use crate::journal::Owned;
+use crate::value::Desired;
+
+pub(crate) mod acm;
+pub(crate) mod cloudtrail;
+pub(crate) mod cloudwatch;
+pub(crate) mod ec2;
+pub(crate) mod ecr;
+pub(crate) mod ecs;
+pub(crate) mod elb;
+pub(crate) mod guardduty;
+pub(crate) mod iam;
+pub(crate) mod kms;
+pub(crate) mod logs;
+pub(crate) mod rds;
+pub(crate) mod route53;
+pub(crate) mod s3;
+pub(crate) mod secrets;
+pub(crate) mod sns;
+pub(crate) mod ssm;
+pub(crate) mod wafv2;
+
+/// What a kind saw of one live resource.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Physical id.
+    pub id: String,
+    /// Computed attributes others refer to (`id`, `arn`, `name`, …).
+    pub outputs: BTreeMap<String, Value>,
+    /// Managed attributes as they are live, in the plan's vocabulary.
+    pub live: BTreeMap<String, Value>,
+}
+
+impl Observed {
+    /// An observation of `id` with output `id` set.
+    pub fn new(id: impl Into<String>) -> Self {
+        let id = id.into();
+        let mut outputs = BTreeMap::new();
+        outputs.insert("id".to_owned(), Value::String(id.clone()));
+        Self {
+            id,
+            outputs,
+            live: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an output.
+    pub fn out(mut self, key: &str, v: impl Into<Value>) -> Self {
+        self.outputs.insert(key.to_owned(), v.into());
+        self
+    }
+
+    /// Adds a managed attribute's live value.
+    pub fn live(mut self, key: &str, v: impl Into<Value>) -> Self {
+        self.live.insert(key.to_owned(), v.into());
+        self
+    }
+}
+
+/// One attribute that differs between desired and live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diff {
+    /// The attribute.
+    pub attribute: String,
+    /// What the spec wants.
+    pub desired: Value,
+    /// What is live.
+    pub live: Value,
+}
+
+/// The attributes of `o` that differ from `d`. Attributes the desired state
+/// leaves unset are compared with an empty value (a live extra rule on a
+/// group whose spec has none is drift); `ignore_changes` is honoured.
+pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
+    let flat;
+    let d = match d.address.kind {
+        Kind::AwsS3BucketServerSideEncryptionConfiguration => {
+            flat = s3::encryption::desired_flat(d);
+            &flat
+        }
+        Kind::AwsS3BucketVersioning => {
+            flat = s3::versioning::desired_flat(d);
+            &flat
+        }
+        Kind::AwsS3BucketOwnershipControls => {
+            flat = s3::ownership::desired_flat(d);
+            &flat
+        }
+        Kind::AwsEcrRepository => {
+            flat = ecr::repository::desired_flat(d);
+            &flat
+        }
+        Kind::AwsLbTargetGroup => {
+            flat = elb::target_group::desired_flat(d);
+            &flat
+        }
+        Kind::AwsLbListener => {
+            flat = elb::listener::desired_flat(d);
+            &flat
+        }
+        Kind::AwsRoute53Record => {
+            flat = route53::record::flat(d);
+            &flat
+        }
+        Kind::AwsEcsCluster => {
+            flat = ecs::cluster::flat(d);
+            &flat
+        }
+        Kind::AwsEcsTaskDefinition => {
+            flat = ecs::task_definition::flat(d);
+            &flat
+        }
+        Kind::AwsCloudtrail => {
+            flat = cloudtrail::trail::flat(d);
+            &flat
+        }
+        Kind::AwsWafv2WebAcl => {
+            flat = wafv2::web_acl::flat(d);
+            &flat
+        }
+        Kind::AwsLbListenerRule => {
+            flat = elb::rule::desired_flat(d);
+            &flat
+        }
+        _ => d,
+    };
+    let ignored = crate::value::strs(d.get("ignore_changes"));
+    let mut out = Vec::new();
+    for (k, live) in &o.live {
+        if ignored.iter().any(|i| i == k) {
+            continue;
+        }
+        let desired = d.get(k).cloned().unwrap_or(Value::Null);
+        // An attribute the spec leaves unset is AWS's to choose (a default
+        // session duration, a default key), unless it is a collection of
+        // things that should not be there at all (rules added out of band).
+        if desired == Value::Null && !matches!(live, Value::List(_) | Value::Map(_)) {
+            continue;
+        }
+        let empty = |v: &Value| match v {
+            Value::Null => true,
+            Value::List(l) => l.is_empty(),
+            Value::Map(m) => m.is_empty(),
+            _ => false,
+        };
+        if (empty(&desired) && empty(live)) || crate::value::same(&desired, live) {
+            continue;
+        }
+        out.push(Diff {
+            attribute: k.clone(),
+            desired,
+            live: live.clone(),
+        });
+    }
+    out
+}
+
+pub(crate) fn cannot_update(d: &Desired, diffs: &[Diff]) -> Error {
+    let names: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
+    Error::Invalid(format!(
+        "{}: {} cannot change in place; replacing resources is not supported yet (destroy and apply it)",
+        d.address,
+        names.join(", ")
+    ))
+}
+
+macro_rules! kinds {
+    ($($variant:ident => $module:path),* $(,)?) => {
+        /// Whether the live engine provisions `kind`.
+        pub fn supported(kind: Kind) -> bool {
+            matches!(kind, $(Kind::$variant)|*)
+        }
+
+        /// Every kind the live engine provisions.
+        pub const SUPPORTED: &[Kind] = &[$(Kind::$variant),*];
+
+        pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
+            use $crate::kinds::*;
+            match d.address.kind {
+                $(Kind::$variant => { use $module as m; Box::pin(m::create(op, d)).await })*
+                k => Err(unsupported(k)),
+            }
+        }
+
+        pub(crate) async fn read(op: &Op<'_>, id: &str, d: &Desired) -> Result<Option<Observed>> {
+            use $crate::kinds::*;
+            match d.address.kind {
+                $(Kind::$variant => { use $module as m; Box::pin(m::read(op, id, d)).await })*
+                k => Err(unsupported(k)),
+            }
+        }
+
+        pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
+            use $crate::kinds::*;
+            match d.address.kind {
+                $(Kind::$variant => { use $module as m; Box::pin(m::find(op, d)).await })*
+                k => Err(unsupported(k)),
+            }
+        }
+
+        pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
+            use $crate::kinds::*;
+            match d.address.kind {
+                $(Kind::$variant => { use $module as m; Box::pin(m::update(op, o, d, diffs)).await })*
+                k => Err(unsupported(k)),
+            }
+        }
+
+        pub(crate) async fn delete(op: &Op<'_>, kind: Kind, owned: &Owned) -> Result<()> {
+            use $crate::kinds::*;
+            match kind {
+                $(Kind::$variant => { use $module as m; Box::pin(m::delete(op, owned)).await })*
+                k => Err(unsupported(k)),
+            }
+        }
+    };
+}
+
+/// Switches deletion protection off before a forced destroy.
+pub(crate) async fn unprotect(op: &Op<'_>, kind: Kind, owned: &Owned) -> Result<()> {
+    match kind {
+        Kind::AwsLb => elb::load_balancer::unprotect(op, owned).await,
+        Kind::AwsRdsCluster => rds::cluster::unprotect(op, owned).await,
+        _ => Ok(()),
+    }
+}
+
+fn unsupported(k: Kind) -> Error {
+    Error::Invalid(format!("the live engine does not provision {k} yet"))
+}
+
+kinds! {
+    AwsVpc => ec2::vpc,
+    AwsSubnet => ec2::subnet,
+    AwsInternetGateway => ec2::igw,
+    AwsEip => ec2::eip,
+    AwsNatGateway => ec2::nat,
+    AwsRouteTable => ec2::route_table,
+    AwsRoute => ec2::route,
+    AwsRouteTableAssociation => ec2::rta,
+    AwsSecurityGroup => ec2::sg,
+    AwsVpcSecurityGroupIngressRule => ec2::sg_rule,
+    AwsVpcSecurityGroupEgressRule => ec2::sg_rule,
+    AwsDefaultSecurityGroup => ec2::default_sg,
+    AwsFlowLog => ec2::flow_log,
+    AwsVpcEndpoint => ec2::endpoint,
+    AwsKmsKey => kms::key,
+    AwsKmsAlias => kms::alias,
+    AwsIamRole => iam::role,
+    AwsIamPolicy => iam::policy,
+    AwsIamRolePolicyAttachment => iam::attachment,
+    AwsCloudwatchLogGroup => logs::group,
+    AwsS3Bucket => s3::bucket,
+    AwsS3BucketPublicAccessBlock => s3::public_access_block,
+    AwsS3BucketServerSideEncryptionConfiguration => s3::encryption,
+    AwsS3BucketVersioning => s3::versioning,
+    AwsS3BucketPolicy => s3::policy,
+    AwsS3BucketOwnershipControls => s3::ownership,
+    AwsSecretsmanagerSecret => secrets::secret,
+    AwsEcrRepository => ecr::repository,
+    AwsEcrLifecyclePolicy => ecr::lifecycle,
+    AwsLb => elb::load_balancer,
+    AwsLbTargetGroup => elb::target_group,
+    AwsLbListener => elb::listener,
+    AwsLbListenerRule => elb::rule,
+    AwsDbSubnetGroup => rds::subnet_group,
+    AwsRdsClusterParameterGroup => rds::parameter_group,
+    AwsRdsCluster => rds::cluster,
+    AwsRdsClusterInstance => rds::instance,
+    AwsSsmParameter => ssm::parameter,
+    AwsSnsTopic => sns::topic,
+    AwsAcmCertificate => acm::certificate,
+    AwsAcmCertificateValidation => acm::validation,
+    AwsRoute53Zone => route53::zone,
+    AwsRoute53Record => route53::record,
+    AwsEcsCluster => ecs::cluster,
+    AwsEcsTaskDefinition => ecs::task_definition,
+    AwsEcsService => ecs::service,
+    AwsCloudtrail => cloudtrail::trail,
+    AwsGuarddutyDetector => guardduty::detector,
+    AwsCloudwatchMetricAlarm => cloudwatch::alarm,
+    AwsWafv2WebAcl => wafv2::web_acl,
+    AwsWafv2WebAclAssociation => wafv2::association,
+    AwsWafv2WebAclLoggingConfiguration => wafv2::logging,
+}

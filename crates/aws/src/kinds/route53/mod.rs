@@ -1,0 +1,4 @@
+//! Route 53 kinds.
+
+pub(crate) mod record;
+pub(crate) mod zone;

@@ -1,0 +1,488 @@
+//! `strata apply`, `drift`, `audit`, `destroy`: the CLI around the live
+//! engine (`strata-aws`). Terminal IO, confirmation and progress live here;
+//! the engine gets a graph and returns reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use strata_aws::engine::{self, Action, Drift, Event};
+use strata_aws::{Cx, Journal, Settings};
+use strata_model::{Graph, Ident, Provenance};
+
+use crate::cli::{DriftFormat, LiveArgs};
+use crate::{Exit, plan, select_env, spec_path};
+
+/// Exit code: drift found.
+pub(crate) const DRIFT: u8 = 4;
+/// Exit code: some resources failed.
+pub(crate) const PARTIAL: u8 = 5;
+
+struct Target {
+    app: String,
+    env: Ident,
+    graph: Graph,
+    account: Option<String>,
+    region: String,
+    frameworks: Vec<String>,
+    journal: Arc<Journal>,
+    state: PathBuf,
+}
+
+fn target(args: &LiveArgs) -> Result<Target> {
+    let (loaded, plan) = plan(&args.spec, false)?;
+    let spec = loaded.spec.as_ref().context("the spec could not be read")?;
+    let env = select_env(&plan, Some(&args.env))?.context("an environment is required")?;
+    let resolved = strata_spec::resolve::resolve(spec);
+    let renv = resolved
+        .envs
+        .iter()
+        .find(|e| Ident::new(&e.name).is_ok_and(|i| i == env))
+        .context("the environment is not in the resolved spec")?;
+    let graph = plan.only(&env).graph;
+    let state = match &args.state {
+        Some(p) => p.clone(),
+        None => spec_path(&args.spec)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join(".strata")
+            .join("state.db"),
+    };
+    if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let journal = Journal::open(&state)
+        .with_context(|| format!("cannot open the journal {}", state.display()))?;
+    Ok(Target {
+        app: plan.app.clone(),
+        env,
+        graph,
+        account: renv.account.clone(),
+        region: renv
+            .regions
+            .first()
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+        frameworks: renv
+            .frameworks
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect(),
+        journal: Arc::new(journal),
+        state,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()?)
+}
+
+async fn connect(t: &Target, args: &LiveArgs, command: &str) -> Result<Arc<Cx>> {
+    let settings = Settings {
+        endpoint_url: args.endpoint_url.clone(),
+        fallback_region: Some(t.region.clone()),
+        max_attempts: None,
+    };
+    let cx = Cx::new(&settings, t.journal.clone(), t.env.as_str(), command)
+        .await
+        .context("cannot reach AWS (credentials come from the standard chain; --endpoint-url for an emulator)")?;
+    if let Some(want) = &t.account {
+        if &cx.account != want {
+            bail!(
+                "the credentials are for account {}, but environment `{}` is account {want}: nothing was done",
+                cx.account,
+                t.env
+            );
+        }
+    }
+    Ok(Arc::new(cx))
+}
+
+fn confirm(question: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !io::stdin().is_terminal() {
+        eprintln!("refusing: no terminal to confirm on; pass --yes to proceed without asking");
+        return Err(Exit(crate::exit::USAGE).into());
+    }
+    eprint!("{question} [y/N] ");
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        eprintln!("nothing was done");
+        Err(Exit(crate::exit::USAGE).into())
+    }
+}
+
+/// Progress: a bar on a terminal, a line per resource otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(total as u64);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        Self { bar }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.bar {
+            Some(b) => b.println(s),
+            None => eprintln!("{s}"),
+        }
+    }
+
+    fn event(&self, e: &Event) {
+        match e {
+            Event::Started(a) => {
+                if let Some(b) = &self.bar {
+                    b.set_message(a.to_string());
+                }
+            }
+            Event::Finished(a, action, took) => {
+                if let Some(b) = &self.bar {
+                    b.inc(1);
+                }
+                let detail = match action {
+                    Action::Updated(attrs) => format!(" ({})", attrs.join(", ")),
+                    Action::Failed(e) => format!(": {e}"),
+                    Action::Blocked(by) => format!(" (waits for {by})"),
+                    Action::Skipped(_) | Action::Unchanged => return,
+                    _ => String::new(),
+                };
+                self.line(&format!(
+                    "{:>9} {a}{detail} [{:.2}s]",
+                    action.word(),
+                    took.as_secs_f64()
+                ));
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn summary(report: &engine::Report) -> String {
+    let counts: Vec<String> = report
+        .counts()
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let critical = if report.critical_path.is_zero() {
+        String::new()
+    } else {
+        format!(
+            ", critical path of call latencies {:.2}s",
+            report.critical_path.as_secs_f64()
+        )
+    };
+    format!(
+        "{}; {} mutating calls, {} reads; {:.2}s wall{critical}",
+        counts.join(", "),
+        report.mutating_calls,
+        report.read_calls,
+        report.wall.as_secs_f64(),
+    )
+}
+
+fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for r in graph.iter().filter(|r| !engine::provisioned(r.kind)) {
+        *m.entry(r.kind.as_str()).or_insert(0) += 1;
+    }
+    m
+}
+
+pub(crate) fn apply(args: &LiveArgs, yes: bool) -> Result<()> {
+    let t = target(args)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let cx = connect(&t, args, "apply").await?;
+        let live: Vec<_> = t.graph.iter().filter(|r| engine::provisioned(r.kind)).collect();
+        eprintln!(
+            "{} / {}: {} resources through the AWS API in account {} ({}), journal {}",
+            t.app,
+            t.env,
+            live.len(),
+            cx.account,
+            cx.c.region,
+            t.state.display()
+        );
+        let skipped = skipped_kinds(&t.graph);
+        if !skipped.is_empty() {
+            let list: Vec<String> = skipped.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+            eprintln!(
+                "not provisioned by the live engine yet ({} resources, and what depends on them): {}",
+                skipped.values().sum::<usize>(),
+                list.join(", ")
+            );
+        }
+        let interrupted = t.journal.interrupted(t.env.as_str())?;
+        if !interrupted.is_empty() {
+            eprintln!(
+                "an earlier run was interrupted during {} call(s); this run adopts what they made",
+                interrupted.len()
+            );
+        }
+        confirm(&format!("Apply to {} in account {}?", t.env, cx.account), yes)?;
+        let progress = Progress::new(t.graph.len());
+        let report = engine::apply(cx.clone(), &t.graph, args.concurrency, &|e| progress.event(e)).await?;
+        progress.finish();
+        println!("{}", summary(&report));
+        if report.failed() {
+            return Err(Exit(PARTIAL).into());
+        }
+        Ok(())
+    })
+}
+
+fn show(v: &strata_model::Value) -> String {
+    let s = serde_json::to_string(&strata_aws::value::to_json(v)).unwrap_or_default();
+    if s.chars().count() > 400 {
+        format!("{}…", s.chars().take(399).collect::<String>())
+    } else {
+        s
+    }
+}
+
+pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) -> Result<()> {
+    let t = target(args)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let cx = connect(&t, args, "drift").await?;
+        let report = engine::drift(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
+        let origin = |address: &str| -> String {
+            address
+                .parse()
+                .ok()
+                .and_then(|a| t.graph.get(&a))
+                .map(|r| match &r.source {
+                    Provenance::Spec { file, line, column } => format!("{file}:{line}:{column}"),
+                    Provenance::Live { arn } => arn.clone(),
+                })
+                .unwrap_or_default()
+        };
+        match format {
+            DriftFormat::Json => {
+                let items: Vec<serde_json::Value> = report
+                    .drifted
+                    .iter()
+                    .map(|(a, d)| {
+                        let (state, diffs) = match d {
+                            Drift::Changed(diffs) => (
+                                "changed",
+                                diffs
+                                    .iter()
+                                    .map(|x| {
+                                        serde_json::json!({
+                                            "attribute": x.attribute,
+                                            "desired": strata_aws::value::to_json(&x.desired),
+                                            "live": strata_aws::value::to_json(&x.live),
+                                        })
+                                    })
+                                    .collect(),
+                            ),
+                            Drift::Deleted => ("deleted", vec![]),
+                            Drift::NotCreated => ("not_created", vec![]),
+                            Drift::Orphaned(_) => ("orphaned", vec![]),
+                        };
+                        serde_json::json!({"address": a, "state": state, "source": origin(a), "differences": diffs})
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "environment": t.env.as_str(),
+                        "compared": report.compared,
+                        "drifted": items,
+                    }))?
+                );
+            }
+            DriftFormat::Text => {
+                for (a, d) in &report.drifted {
+                    match d {
+                        Drift::Changed(diffs) => {
+                            println!("~ {a}  ({})", origin(a));
+                            for x in diffs {
+                                println!("    {}: spec {} ≠ live {}", x.attribute, show(&x.desired), show(&x.live));
+                            }
+                        }
+                        Drift::Deleted => println!("- {a}  deleted out of band ({})", origin(a)),
+                        Drift::NotCreated => println!("+ {a}  not created yet ({})", origin(a)),
+                        Drift::Orphaned(id) => println!("! {a}  ({id}) is owned but no longer in the spec"),
+                    }
+                }
+                eprintln!(
+                    "{} resources compared, {} drifted ({} not provisioned by the live engine); {} reads in {:.2}s",
+                    report.compared,
+                    report.drifted.len(),
+                    report.skipped,
+                    report.read_calls,
+                    report.wall.as_secs_f64()
+                );
+            }
+        }
+        if report.drifted.is_empty() {
+            return Ok(());
+        }
+        if !fix {
+            return Err(Exit(DRIFT).into());
+        }
+        confirm(&format!("Restore the desired state of {}?", t.env), yes)?;
+        let cx = connect(&t, args, "drift --fix").await?;
+        let progress = Progress::new(t.graph.len());
+        let repaired = engine::apply(cx, &t.graph, args.concurrency, &|e| progress.event(e)).await?;
+        progress.finish();
+        println!("repaired: {}", summary(&repaired));
+        if repaired.failed() {
+            return Err(Exit(PARTIAL).into());
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn audit(args: &LiveArgs) -> Result<()> {
+    let t = target(args)?;
+    let rt = runtime()?;
+    let live = rt.block_on(async {
+        let cx = connect(&t, args, "audit").await?;
+        let seen = engine::observe(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
+        let observed = seen
+            .values()
+            .filter(|s| matches!(s, engine::Seen::Live(..)))
+            .count();
+        eprintln!("{observed} live resources observed in {}", t.env);
+        anyhow::Ok(engine::live_graph(&t.graph, &seen))
+    })?;
+    let ids: BTreeSet<&'static str> = t
+        .frameworks
+        .iter()
+        .filter_map(|f| strata_policy::frameworks::get(f))
+        .flat_map(|fw| strata_policy::frameworks::controls_of(fw))
+        .filter_map(|id| strata_policy::control(id).map(|c| c.id))
+        .collect();
+    let controls: Vec<_> = strata_policy::catalog()
+        .iter()
+        .copied()
+        .filter(|c| ids.is_empty() || ids.contains(c.id))
+        .collect();
+    let eval = strata_policy::evaluate(&live, &controls);
+    let mut failed = 0;
+    let mut blocking = 0;
+    for f in eval.failures() {
+        failed += 1;
+        let c = strata_policy::control(f.control);
+        if c.is_some_and(|c| c.severity >= strata_policy::Severity::High) {
+            blocking += 1;
+        }
+        println!(
+            "FAIL {} [{}] {} — {}{}",
+            f.control,
+            c.map(|c| c.severity.as_str()).unwrap_or_default(),
+            f.address,
+            c.map(|c| c.title).unwrap_or_default(),
+            if f.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", f.message)
+            }
+        );
+    }
+    let frameworks = if t.frameworks.is_empty() {
+        "all controls".to_owned()
+    } else {
+        t.frameworks.join(", ")
+    };
+    eprintln!(
+        "{} controls ({frameworks}) over {} resources: {failed} failed, {blocking} of them high or critical",
+        controls.len(),
+        live.len(),
+    );
+    if blocking > 0 {
+        return Err(Exit(1).into());
+    }
+    Ok(())
+}
+
+pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
+    let t = target(args)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let cx = connect(&t, args, "destroy").await?;
+        let owned = t.journal.all(t.env.as_str())?;
+        eprintln!(
+            "{} / {}: {} resources owned in account {}",
+            t.app,
+            t.env,
+            owned.len(),
+            cx.account
+        );
+        confirm(&format!("Delete every resource of {}?", t.env), yes)?;
+        let progress = Progress::new(owned.len());
+        let report = engine::destroy(cx.clone(), &t.graph, force, args.concurrency, &|e| {
+            progress.event(e)
+        })
+        .await;
+        progress.finish();
+        let report = match report {
+            Ok(r) => r,
+            Err(strata_aws::Error::Invalid(msg)) if msg.contains("deletion protection") => {
+                eprintln!("refusing: {msg}");
+                return Err(Exit(crate::exit::USAGE).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        println!("{}", summary(&report));
+        let left = engine::remaining(cx.clone(), &t.graph, &t.app).await?;
+        if left.left.is_empty() {
+            println!(
+                "nothing tagged strata:app={} strata:env={} remains",
+                t.app, t.env
+            );
+        } else {
+            println!("{} still tagged for {}:", left.left.len(), t.env);
+            for l in &left.left {
+                println!("  {l}");
+            }
+        }
+        if !left.retained.is_empty() {
+            println!(
+                "{} deleted and still listed by AWS by design:",
+                left.retained.len()
+            );
+            for r in &left.retained {
+                println!("  {r}");
+            }
+        }
+        if report.failed() || !left.left.is_empty() {
+            return Err(Exit(PARTIAL).into());
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,194 @@
+"""Reads and changes an AWS endpoint (the moto server in tests) with boto3:
+an independent client to check what `strata apply` made, and to change
+things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|tagged APP ENV"""
+
+import json
+import sys
+
+import boto3
+
+endpoint, command = sys.argv[1], sys.argv[2]
+REGION = "eu-west-1"
+
+
+def client(name):
+    return boto3.client(
+        name,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def tag(tags, key="strata:address"):
+    for t in tags or []:
+        if t.get("Key", t.get("TagKey")) == key:
+            return t.get("Value", t.get("TagValue"))
+    return None
+
+
+def inventory():
+    """Every resource the engine can make, keyed without physical ids, so
+    two runs on two emulators compare equal when they made the same things."""
+    ec2 = client("ec2")
+    out = []
+    for v in ec2.describe_vpcs()["Vpcs"]:
+        if not v.get("IsDefault"):
+            out.append(("vpc", tag(v.get("Tags"))))
+    for s in ec2.describe_subnets()["Subnets"]:
+        if tag(s.get("Tags")):
+            out.append(("subnet", tag(s.get("Tags"))))
+    for g in ec2.describe_internet_gateways()["InternetGateways"]:
+        out.append(("igw", tag(g.get("Tags")), len(g.get("Attachments", []))))
+    for a in ec2.describe_addresses()["Addresses"]:
+        out.append(("eip", tag(a.get("Tags"))))
+    for n in ec2.describe_nat_gateways()["NatGateways"]:
+        if n["State"] not in ("deleted", "deleting"):
+            out.append(("nat", tag(n.get("Tags"))))
+    for t in ec2.describe_route_tables()["RouteTables"]:
+        name = tag(t.get("Tags"))
+        if name is None:
+            continue
+        out.append(("route_table", name))
+        for r in t["Routes"]:
+            if r.get("GatewayId") != "local" and "DestinationCidrBlock" in r:
+                out.append(("route", name, r["DestinationCidrBlock"]))
+        for a in t.get("Associations", []):
+            if a.get("SubnetId"):
+                out.append(("association", name, a["SubnetId"] and "subnet"))
+    for g in ec2.describe_security_groups()["SecurityGroups"]:
+        if g["GroupName"] != "default":
+            out.append(("security_group", tag(g.get("Tags"))))
+    for r in ec2.describe_security_group_rules()["SecurityGroupRules"]:
+        if tag(r.get("Tags")):
+            out.append(("sg_rule", tag(r.get("Tags"))))
+    for f in ec2.describe_flow_logs()["FlowLogs"]:
+        out.append(("flow_log", tag(f.get("Tags"))))
+    for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]:
+        if e["State"].lower() not in ("deleted", "deleting"):
+            out.append(("vpc_endpoint", tag(e.get("Tags"))))
+    kms = client("kms")
+    for k in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+        if meta["KeyManager"] == "CUSTOMER" and meta["KeyState"] != "PendingDeletion":
+            out.append(("kms_key", tag(kms.list_resource_tags(KeyId=k["KeyId"])["Tags"])))
+    for a in kms.list_aliases()["Aliases"]:
+        if not a["AliasName"].startswith("alias/aws/"):
+            out.append(("kms_alias", a["AliasName"]))
+    iam = client("iam")
+    for r in iam.list_roles()["Roles"]:
+        out.append(("iam_role", r["RoleName"]))
+        for p in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]:
+            out.append(("iam_attachment", r["RoleName"], p["PolicyArn"].split(":")[-1]))
+        for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]:
+            out.append(("iam_inline", r["RoleName"], p))
+    for p in iam.list_policies(Scope="Local")["Policies"]:
+        out.append(("iam_policy", p["PolicyName"]))
+    logs = client("logs")
+    for g in logs.describe_log_groups()["logGroups"]:
+        out.append(("log_group", g["logGroupName"]))
+    s3 = client("s3")
+    for b in s3.list_buckets()["Buckets"]:
+        out.append(("bucket", b["Name"]))
+    sm = client("secretsmanager")
+    for s in sm.list_secrets()["SecretList"]:
+        if not s.get("DeletedDate"):
+            out.append(("secret", s["Name"]))
+    ecr = client("ecr")
+    for r in ecr.describe_repositories()["repositories"]:
+        out.append(("ecr_repository", r["repositoryName"]))
+    return sorted([list(map(str, x)) for x in out])
+
+
+def properties():
+    """The security properties the spec asks for, read back."""
+    kms = client("kms")
+    rotation = {}
+    for k in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+        if meta["KeyManager"] != "CUSTOMER" or meta["KeyState"] == "PendingDeletion":
+            continue
+        name = tag(kms.list_resource_tags(KeyId=k["KeyId"])["Tags"])
+        rotation[name] = kms.get_key_rotation_status(KeyId=k["KeyId"])["KeyRotationEnabled"]
+    s3 = client("s3")
+    buckets = {}
+    for b in s3.list_buckets()["Buckets"]:
+        name = b["Name"]
+        pab = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        enc = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        buckets[name] = {
+            "public_access_blocked": all(pab.values()),
+            "sse": enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+            "versioning": s3.get_bucket_versioning(Bucket=name).get("Status"),
+            "policy_denies_insecure_transport": "aws:SecureTransport"
+            in s3.get_bucket_policy(Bucket=name)["Policy"],
+        }
+    ec2 = client("ec2")
+    world = []
+    for r in ec2.describe_security_group_rules()["SecurityGroupRules"]:
+        if not r["IsEgress"] and r.get("CidrIpv4") == "0.0.0.0/0":
+            world.append([r["GroupId"], r["FromPort"], r["ToPort"]])
+    default_rules = 0
+    for g in ec2.describe_security_groups()["SecurityGroups"]:
+        if g["GroupName"] == "default" and g.get("VpcId") != ec2.describe_vpcs(
+            Filters=[{"Name": "is-default", "Values": ["true"]}]
+        )["Vpcs"][0]["VpcId"]:
+            default_rules += len(g["IpPermissions"]) + len(g["IpPermissionsEgress"])
+    logs = client("logs")
+    groups = {
+        g["logGroupName"]: {"retention": g.get("retentionInDays"), "kms": bool(g.get("kmsKeyId"))}
+        for g in logs.describe_log_groups()["logGroups"]
+    }
+    ecr = client("ecr")
+    repos = {
+        r["repositoryName"]: {
+            "immutable": r["imageTagMutability"] == "IMMUTABLE",
+            "scan_on_push": r["imageScanningConfiguration"]["scanOnPush"],
+            "kms": r["encryptionConfiguration"]["encryptionType"] == "KMS",
+        }
+        for r in ecr.describe_repositories()["repositories"]
+    }
+    flow_logs = [f["ResourceId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
+    return {
+        "kms_rotation": rotation,
+        "buckets": buckets,
+        "world_ingress_ports": sorted(p[1] for p in world),
+        "default_group_rules": default_rules,
+        "log_groups": groups,
+        "ecr": repos,
+        "vpcs_with_flow_logs": len(flow_logs),
+    }
+
+
+def tamper():
+    """Out-of-band changes: SSH opened on the web service's group, rotation
+    switched off on the data key."""
+    ec2 = client("ec2")
+    group = ec2.describe_security_groups(
+        Filters=[{"Name": "tag:strata:address", "Values": [sys.argv[4] + ".network.aws_security_group.svc_web"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    kms = client("kms")
+    for k in kms.list_keys()["Keys"]:
+        if tag(kms.list_resource_tags(KeyId=k["KeyId"])["Tags"]) == sys.argv[4] + ".security.aws_kms_key.data":
+            kms.disable_key_rotation(KeyId=k["KeyId"])
+    return {"group": group}
+
+
+def tagged():
+    """ARNs the tagging API still lists for the environment."""
+    rg = client("resourcegroupstaggingapi")
+    found = rg.get_resources(
+        TagFilters=[
+            {"Key": "strata:app", "Values": [sys.argv[3]]},
+            {"Key": "strata:env", "Values": [sys.argv[4]]},
+        ]
+    )["ResourceTagMappingList"]
+    return sorted(m["ResourceARN"] for m in found)
+
+
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged}[command](), indent=1, sort_keys=True))
