@@ -172,7 +172,10 @@ fn outputs_of(d: &Desired, o: &Observed) -> BTreeMap<String, Value> {
     out
 }
 
-async fn reconcile(cx: &Cx, d: &Desired) -> Result<(Action, BTreeMap<String, Value>)> {
+/// What reconciling one resource did, and its outputs.
+type Reconciled = (Action, BTreeMap<String, Value>);
+
+async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
     let op = cx.op(&d.address);
     let address = d.address.to_string();
     let kind = d.address.kind.as_str();
@@ -286,8 +289,7 @@ pub async fn apply(
         ..Report::default()
     };
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks: JoinSet<(Address, Result<(Action, BTreeMap<String, Value>)>, Duration)> =
-        JoinSet::new();
+    let mut tasks: JoinSet<(Address, Result<Reconciled>, Duration)> = JoinSet::new();
     let mut ready: Vec<Address> = indegree
         .iter()
         .filter(|(_, n)| **n == 0)

@@ -2,6 +2,7 @@
 //! server (HTTP, SigV4-signed by the AWS SDK), checked with an independent
 //! client (boto3) and the emulator's own state.
 
+#[allow(dead_code)] // shared with the other test binaries
 mod common;
 #[path = "common/moto.rs"]
 mod moto;
@@ -343,7 +344,9 @@ fn apply_completes_through_throttling_and_server_errors() {
     let out = apply(dir.path(), &proxy.url);
     assert_ok(&out, "apply through the faulty proxy");
     let injected = proxy.injected.load(std::sync::atomic::Ordering::SeqCst);
+    let forwarded = proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst);
     assert!(injected >= 20, "faults injected: {injected}");
+    assert!(forwarded > 300, "calls that reached moto: {forwarded}");
     let clean_dir = dir.path().join("clean");
     std::fs::create_dir_all(&clean_dir).unwrap();
     let reference = Moto::start(dir.path());

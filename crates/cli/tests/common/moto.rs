@@ -21,8 +21,6 @@ pub struct Moto {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    /// Where its log goes.
-    pub log: PathBuf,
 }
 
 fn venv_bin(name: &str) -> PathBuf {
@@ -77,7 +75,7 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Moto { child, url, log }
+        Moto { child, url }
     }
 
     /// Runs the boto3 support script against `url`.

@@ -94,7 +94,8 @@ def inventory():
     sm = client("secretsmanager")
     for s in sm.list_secrets()["SecretList"]:
         if not s.get("DeletedDate"):
-            out.append(("secret", s["Name"]))
+            # RDS names the secret it manages for a cluster with a random id.
+            out.append(("secret", "rds!cluster-*" if s["Name"].startswith("rds!cluster-") else s["Name"]))
     ecr = client("ecr")
     for r in ecr.describe_repositories()["repositories"]:
         out.append(("ecr_repository", r["repositoryName"]))

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -55,7 +55,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
             op.c().ec2.describe_addresses().filters(owned_by(d)).send(),
         )
         .await?;
-    Ok(out.addresses().first().map(observed))
+    Ok(out
+        .addresses()
+        .iter()
+        .find(|a| ours(a.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint, VpcEndpointType};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -72,7 +72,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
                 .send(),
         )
         .await?;
-    Ok(out.vpc_endpoints().iter().find(|e| alive(e)).map(observed))
+    Ok(out
+        .vpc_endpoints()
+        .iter()
+        .find(|e| alive(e) && ours(e.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

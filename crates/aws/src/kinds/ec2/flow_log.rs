@@ -4,7 +4,7 @@ use aws_sdk_ec2::types::{
     FlowLog, FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType,
 };
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -83,7 +83,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
             op.c().ec2.describe_flow_logs().filter(owned_by(d)).send(),
         )
         .await?;
-    Ok(out.flow_logs().first().map(observed))
+    Ok(out
+        .flow_logs()
+        .iter()
+        .find(|f| ours(f.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

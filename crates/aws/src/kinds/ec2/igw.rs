@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{InternetGateway, ResourceType};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -64,7 +64,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
                 .send(),
         )
         .await?;
-    Ok(out.internet_gateways().first().map(observed))
+    Ok(out
+        .internet_gateways()
+        .iter()
+        .find(|g| ours(g.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

@@ -49,3 +49,9 @@ pub(crate) fn has_tag(tags: &[Tag], key: &str, value: &str) -> bool {
     tags.iter()
         .any(|t| t.key() == Some(key) && t.value() == Some(value))
 }
+
+/// Whether `tags` carry `d`'s address: checked on every answer, not only
+/// asked of the filter (an emulator may ignore tag filters).
+pub(crate) fn ours(tags: &[Tag], d: &Desired) -> bool {
+    has_tag(tags, "strata:address", &d.address.to_string())
+}

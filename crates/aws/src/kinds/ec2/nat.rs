@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{ConnectivityType, NatGateway, NatGatewayState, ResourceType};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -101,7 +101,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
                 .send(),
         )
         .await?;
-    Ok(out.nat_gateways().iter().find(|n| !gone(n)).map(observed))
+    Ok(out
+        .nat_gateways()
+        .iter()
+        .find(|n| !gone(n) && ours(n.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

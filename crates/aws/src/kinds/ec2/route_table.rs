@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{ResourceType, RouteTable};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -58,7 +58,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
                 .send(),
         )
         .await?;
-    Ok(out.route_tables().first().map(observed))
+    Ok(out
+        .route_tables()
+        .iter()
+        .find(|t| ours(t.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

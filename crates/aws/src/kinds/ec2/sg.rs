@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{ResourceType, SecurityGroup, SecurityGroupRule};
 use strata_model::Value;
 
-use super::{filter, owned_by, tags_on};
+use super::{filter, ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -146,7 +146,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
                 .send(),
         )
         .await?;
-    match out.security_groups().first() {
+    match out.security_groups().iter().find(|g| ours(g.tags(), d)) {
         Some(g) => Ok(Some(observe(op, g).await?)),
         None => Ok(None),
     }

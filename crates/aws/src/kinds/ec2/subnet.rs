@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Subnet};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -68,7 +68,11 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
             op.c().ec2.describe_subnets().filters(owned_by(d)).send(),
         )
         .await?;
-    Ok(out.subnets().first().map(observed))
+    Ok(out
+        .subnets()
+        .iter()
+        .find(|s| ours(s.tags(), d))
+        .map(observed))
 }
 
 pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 
-use super::{owned_by, tags_on};
+use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
@@ -102,7 +102,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
             op.c().ec2.describe_vpcs().filters(owned_by(d)).send(),
         )
         .await?;
-    match out.vpcs().first() {
+    match out.vpcs().iter().find(|v| ours(v.tags(), d)) {
         Some(v) => Ok(Some(observe(op, from_vpc(v)).await?)),
         None => Ok(None),
     }
