@@ -919,6 +919,13 @@ async fn retained(op: &crate::cx::Op<'_>, arn: &str) -> Result<Option<&'static s
     if arn.contains(":cluster-snapshot:rds:") || arn.contains(":snapshot:rds:") {
         return Ok(Some("automated backup, expired by AWS"));
     }
+    if arn.contains(":cluster-snapshot:") || arn.contains(":snapshot:") {
+        // Made by the delete itself (`final_snapshot_identifier`): kept on
+        // purpose, deleted by hand once the data is no longer wanted.
+        return Ok(Some(
+            "final snapshot of a deleted database, kept on purpose",
+        ));
+    }
     Ok(None)
 }
 

@@ -381,6 +381,47 @@ fn apply_refuses_without_a_terminal_or_yes_and_on_the_wrong_account() {
 }
 
 #[test]
+fn destroy_honours_deletion_protection_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    // `prod` is account 444444444444 and protects its database and load balancer.
+    let moto = Moto::start_as(dir.path(), "444444444444");
+    assert_ok(
+        &run(
+            &["apply", &spec(), "--env", "prod", "--yes"],
+            dir.path(),
+            &moto.url,
+        ),
+        "apply prod",
+    );
+    assert_eq!(
+        moto.py(&moto.url, &["protection"]),
+        serde_json::json!({"shop-prod-db": true, "shop-prod-public": true})
+    );
+    let before = moto.inventory();
+    let refused = run(
+        &["destroy", &spec(), "--env", "prod", "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    let why = text(&refused.stderr);
+    assert!(why.contains("deletion protection is on for prod.data.aws_rds_cluster.db, prod.workloads.aws_lb.public"), "{why}");
+    assert!(why.contains("nothing was deleted"), "{why}");
+    assert_eq!(
+        moto.inventory(),
+        before,
+        "a refused destroy deletes nothing"
+    );
+    let forced = run(
+        &["destroy", &spec(), "--env", "prod", "--yes", "--force"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&forced, "destroy --force");
+    assert_eq!(moto.inventory(), serde_json::json!([]));
+}
+
+#[test]
 #[ignore = "needs a real AWS account: see README, 'The live engine on a real account'"]
 fn real_account_apply_drift_destroy() {
     let env =

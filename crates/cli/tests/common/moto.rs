@@ -42,14 +42,19 @@ fn free_port() -> u16 {
 }
 
 impl Moto {
-    /// Starts a moto server; returns when it answers.
+    /// Starts a moto server for the `dev` account; returns when it answers.
     pub fn start(dir: &Path) -> Self {
+        Self::start_as(dir, ACCOUNT)
+    }
+
+    /// Starts a moto server whose credentials belong to `account`.
+    pub fn start_as(dir: &Path, account: &str) -> Self {
         let port = free_port();
         let log = dir.join(format!("moto-{port}.log"));
         let child = Command::new(venv_bin("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            .env("MOTO_ACCOUNT_ID", ACCOUNT)
+            .env("MOTO_ACCOUNT_ID", account)
             // ACM issues a DNS-validated certificate after this many seconds.
             .env("MOTO_ACM_VALIDATION_WAIT", "1")
             .stdout(Stdio::null())

@@ -180,6 +180,21 @@ def tamper():
     return {"group": group}
 
 
+def protection():
+    """Deletion protection on the databases and load balancers."""
+    rds = client("rds")
+    elb = client("elbv2")
+    out = {}
+    for c in rds.describe_db_clusters()["DBClusters"]:
+        out[c["DBClusterIdentifier"]] = c["DeletionProtection"]
+    for lb in elb.describe_load_balancers()["LoadBalancers"]:
+        attrs = elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
+        out[lb["LoadBalancerName"]] = any(
+            a["Key"] == "deletion_protection.enabled" and a["Value"] == "true" for a in attrs
+        )
+    return out
+
+
 def tagged():
     """ARNs the tagging API still lists for the environment."""
     rg = client("resourcegroupstaggingapi")
@@ -192,4 +207,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged, "protection": protection}[command](), indent=1, sort_keys=True))
