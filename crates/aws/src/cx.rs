@@ -25,8 +25,11 @@ pub struct Settings {
     /// An endpoint for every service (an emulator): `--endpoint-url`, else
     /// the chain's `AWS_ENDPOINT_URL`.
     pub endpoint_url: Option<String>,
-    /// The region when the chain names none (the spec's region).
-    pub fallback_region: Option<String>,
+    /// The primary region (the spec's). The plan is made for it (its
+    /// availability zones, its endpoints), so it overrides the chain's.
+    pub region: Option<String>,
+    /// Secondary regions the environment spans (modules pinned to them).
+    pub other_regions: Vec<String>,
     /// Attempts per call, retries with jittered exponential backoff on
     /// throttling, 5xx and transient network errors included (default 8).
     pub max_attempts: Option<u32>,
@@ -63,8 +66,9 @@ pub struct Clients {
 
 impl Clients {
     #[allow(clippy::disallowed_methods)] // the one place clients are made
-    /// Loads the AWS configuration chain and makes the clients.
-    pub async fn new(settings: &Settings) -> Self {
+    /// Loads the AWS configuration chain and makes the clients for `region`
+    /// (the settings' primary region when `None`).
+    pub async fn new(settings: &Settings, region: Option<&str>) -> Self {
         let retry = RetryConfig::standard()
             .with_max_attempts(settings.max_attempts.unwrap_or(8))
             .with_initial_backoff(Duration::from_millis(100))
@@ -79,15 +83,10 @@ impl Clients {
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let mut conf = loader.load().await;
-        if conf.region().is_none() {
-            if let Some(r) = &settings.fallback_region {
-                conf = conf
-                    .into_builder()
-                    .region(aws_config::Region::new(r.clone()))
-                    .build();
-            }
+        if let Some(r) = region.or(settings.region.as_deref()) {
+            loader = loader.region(aws_config::Region::new(r.to_owned()));
         }
+        let conf = loader.load().await;
         let region = conf.region().map(|r| r.to_string()).unwrap_or_default();
         // Emulators serve S3 on one host: path-style addressing.
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
@@ -123,8 +122,10 @@ impl Clients {
 
 /// The context of one run: clients, journal, counters.
 pub struct Cx {
-    /// The clients.
+    /// The clients of the primary region.
     pub c: Clients,
+    /// The clients of each secondary region.
+    pub regional: BTreeMap<String, Clients>,
     /// The journal.
     pub journal: Arc<Journal>,
     /// This run's number in the journal.
@@ -147,7 +148,13 @@ impl Cx {
         env: &str,
         command: &str,
     ) -> Result<Self> {
-        let c = Clients::new(settings).await;
+        let c = Clients::new(settings, None).await;
+        let mut regional = BTreeMap::new();
+        for r in &settings.other_regions {
+            if Some(r) != settings.region.as_ref() {
+                regional.insert(r.clone(), Clients::new(settings, Some(r)).await);
+            }
+        }
         let who = c
             .sts
             .get_caller_identity()
@@ -158,6 +165,7 @@ impl Cx {
         Ok(Self {
             account: who.account().unwrap_or_default().to_owned(),
             c,
+            regional,
             journal,
             run,
             env: env.to_owned(),
@@ -188,6 +196,12 @@ impl Cx {
         self.latency.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// The clients of `region` (the primary region's when it is not one of
+    /// the environment's).
+    pub fn clients_for(&self, region: &str) -> &Clients {
+        self.regional.get(region).unwrap_or(&self.c)
+    }
+
     /// The calls of one resource.
     pub fn op<'a>(&'a self, address: &'a Address) -> Op<'a> {
         Op { cx: self, address }
@@ -209,9 +223,14 @@ pub struct Op<'a> {
 }
 
 impl Op<'_> {
-    /// The clients.
+    /// The clients of the resource's region.
     pub fn c(&self) -> &Clients {
-        &self.cx.c
+        self.address
+            .module
+            .region
+            .as_ref()
+            .and_then(|r| self.cx.regional.get(r))
+            .unwrap_or(&self.cx.c)
     }
 
     /// A mutating call: journalled before and after, counted, timed.

@@ -769,36 +769,39 @@ pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remainin
     let mut out = Remaining::default();
     let addr = any_address(graph);
     let op = cx.op(&addr);
-    let mut token: Option<String> = None;
     let mut arns = Vec::new();
-    loop {
-        let page = op
-            .read(
-                "GetResources",
-                cx.c.tagging
-                    .get_resources()
-                    .tag_filters(
-                        aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                            .key("strata:env")
-                            .values(cx.env.clone())
-                            .build(),
-                    )
-                    .tag_filters(
-                        aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                            .key("strata:app")
-                            .values(app)
-                            .build(),
-                    )
-                    .set_pagination_token(token.clone())
-                    .send(),
-            )
-            .await?;
-        for m in page.resource_tag_mapping_list() {
-            arns.push(m.resource_arn().unwrap_or_default().to_owned());
-        }
-        match page.pagination_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-            _ => break,
+    for clients in std::iter::once(&cx.c).chain(cx.regional.values()) {
+        let mut token: Option<String> = None;
+        loop {
+            let page = op
+                .read(
+                    "GetResources",
+                    clients
+                        .tagging
+                        .get_resources()
+                        .tag_filters(
+                            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                                .key("strata:env")
+                                .values(cx.env.clone())
+                                .build(),
+                        )
+                        .tag_filters(
+                            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+                                .key("strata:app")
+                                .values(app)
+                                .build(),
+                        )
+                        .set_pagination_token(token.clone())
+                        .send(),
+                )
+                .await?;
+            for m in page.resource_tag_mapping_list() {
+                arns.push(m.resource_arn().unwrap_or_default().to_owned());
+            }
+            match page.pagination_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => break,
+            }
         }
     }
     for arn in arns {
@@ -829,9 +832,11 @@ pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remainin
 /// NAT gateways, inactive ECS clusters, services and task definitions), or
 /// an automated backup AWS expires by itself.
 async fn retained(op: &crate::cx::Op<'_>, arn: &str) -> Result<Option<&'static str>> {
+    let region = arn.split(':').nth(3).unwrap_or_default();
+    let clients = op.cx.clients_for(region);
     if arn.contains(":kms:") {
         let key = op
-            .read_opt("DescribeKey", op.c().kms.describe_key().key_id(arn).send())
+            .read_opt("DescribeKey", clients.kms.describe_key().key_id(arn).send())
             .await?;
         let pending = key.and_then(|k| k.key_metadata().and_then(|m| m.key_state().cloned()))
             == Some(aws_sdk_kms::types::KeyState::PendingDeletion);
@@ -841,7 +846,7 @@ async fn retained(op: &crate::cx::Op<'_>, arn: &str) -> Result<Option<&'static s
         let s = op
             .read_opt(
                 "DescribeSecret",
-                op.c().secrets.describe_secret().secret_id(arn).send(),
+                clients.secrets.describe_secret().secret_id(arn).send(),
             )
             .await?;
         return Ok(s
@@ -870,7 +875,7 @@ async fn retained(op: &crate::cx::Op<'_>, arn: &str) -> Result<Option<&'static s
         let c = op
             .read_opt(
                 "DescribeClusters",
-                op.c().ecs.describe_clusters().clusters(arn).send(),
+                clients.ecs.describe_clusters().clusters(arn).send(),
             )
             .await?;
         let gone = c.is_none_or(|c| c.clusters().iter().all(|c| c.status() == Some("INACTIVE")));

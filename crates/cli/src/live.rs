@@ -88,7 +88,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 async fn connect(t: &Target, args: &LiveArgs, command: &str) -> Result<Arc<Cx>> {
     let settings = Settings {
         endpoint_url: args.endpoint_url.clone(),
-        fallback_region: Some(t.region.clone()),
+        region: Some(t.region.clone()),
+        other_regions: t
+            .graph
+            .iter()
+            .filter_map(|r| r.address.module.region.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
         max_attempts: None,
     };
     let cx = Cx::new(&settings, t.journal.clone(), t.env.as_str(), command)

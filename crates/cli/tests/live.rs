@@ -422,6 +422,49 @@ fn destroy_honours_deletion_protection_unless_forced() {
 }
 
 #[test]
+fn the_aws_side_of_a_two_region_eks_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start(dir.path());
+    let spec = root().join("examples/three-vpc-eks").display().to_string();
+    let out = run(
+        &["apply", &spec, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&out, "apply three-vpc-eks");
+    let eks = moto.py(&moto.url, &["eks"]);
+    for region in ["us-east-1", "us-west-2"] {
+        let r = &eks[region];
+        assert_eq!(r["transit_gateways"], 1, "{eks:#}");
+        assert_eq!(
+            r["tgw_attachments"], 3,
+            "security, edge and app VPCs: {eks:#}"
+        );
+        let clusters = r["clusters"].as_object().unwrap();
+        assert_eq!(clusters.len(), 1, "{eks:#}");
+        for c in clusters.values() {
+            assert_eq!(c["private_endpoint"], true);
+            assert_eq!(c["public_endpoint"], false);
+            assert_eq!(c["secrets_encrypted"], true);
+            assert_eq!(c["log_types"], 5);
+            assert_eq!(c["node_groups"], 3, "one per AZ: {eks:#}");
+        }
+    }
+    // (A re-apply is not asserted here: the emulator drops the set identifier
+    // of latency records, so its two regional records overwrite each other.)
+    let destroy = run(
+        &["destroy", &spec, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&destroy, "destroy three-vpc-eks");
+    let gone = moto.py(&moto.url, &["eks"]);
+    assert_eq!(gone["us-east-1"]["clusters"], serde_json::json!({}));
+    assert_eq!(gone["us-west-2"]["transit_gateways"], 0);
+    assert_eq!(moto.inventory(), serde_json::json!([]));
+}
+
+#[test]
 #[ignore = "needs a real AWS account: see README, 'The live engine on a real account'"]
 fn real_account_apply_drift_destroy() {
     let env =

@@ -24,6 +24,7 @@ pub(crate) mod cloudwatch;
 pub(crate) mod ec2;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
+pub(crate) mod eks;
 pub(crate) mod elb;
 pub(crate) mod guardduty;
 pub(crate) mod iam;
@@ -133,6 +134,14 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
         }
         Kind::AwsWafv2WebAcl => {
             flat = wafv2::web_acl::flat(d);
+            &flat
+        }
+        Kind::AwsEksCluster => {
+            flat = eks::cluster::flat(d);
+            &flat
+        }
+        Kind::AwsEksNodeGroup => {
+            flat = eks::node_group::flat(d);
             &flat
         }
         Kind::AwsLbListenerRule => {
@@ -299,4 +308,10 @@ kinds! {
     AwsWafv2WebAcl => wafv2::web_acl,
     AwsWafv2WebAclAssociation => wafv2::association,
     AwsWafv2WebAclLoggingConfiguration => wafv2::logging,
+    AwsEc2TransitGateway => ec2::transit_gateway,
+    AwsEc2TransitGatewayVpcAttachment => ec2::tgw_attachment,
+    AwsEc2TransitGatewayRoute => ec2::tgw_route,
+    AwsLaunchTemplate => ec2::launch_template,
+    AwsEksCluster => eks::cluster,
+    AwsEksNodeGroup => eks::node_group,
 }

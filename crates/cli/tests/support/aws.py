@@ -195,6 +195,34 @@ def protection():
     return out
 
 
+def eks():
+    """The AWS side of the EKS examples, per region."""
+    out = {}
+    for region in ("us-east-1", "us-west-2"):
+        global REGION
+        REGION = region
+        e = client("eks")
+        clusters = {}
+        for name in e.list_clusters()["clusters"]:
+            c = e.describe_cluster(name=name)["cluster"]
+            logging = [t for s in c["logging"]["clusterLogging"] if s.get("enabled") for t in s["types"]]
+            clusters[name] = {
+                "private_endpoint": c["resourcesVpcConfig"]["endpointPrivateAccess"],
+                "public_endpoint": c["resourcesVpcConfig"]["endpointPublicAccess"],
+                "secrets_encrypted": bool(c.get("encryptionConfig")),
+                "log_types": len(logging),
+                "node_groups": len(e.list_nodegroups(clusterName=name)["nodegroups"]),
+            }
+        ec2 = client("ec2")
+        tgws = [t for t in ec2.describe_transit_gateways()["TransitGateways"] if t["State"] != "deleted"]
+        attachments = [
+            a for a in ec2.describe_transit_gateway_vpc_attachments()["TransitGatewayVpcAttachments"]
+            if a["State"] != "deleted"
+        ]
+        out[region] = {"clusters": clusters, "transit_gateways": len(tgws), "tgw_attachments": len(attachments)}
+    return out
+
+
 def tagged():
     """ARNs the tagging API still lists for the environment."""
     rg = client("resourcegroupstaggingapi")
@@ -207,4 +235,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged, "protection": protection}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))

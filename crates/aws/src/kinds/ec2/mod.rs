@@ -9,6 +9,7 @@ pub(crate) mod eip;
 pub(crate) mod endpoint;
 pub(crate) mod flow_log;
 pub(crate) mod igw;
+pub(crate) mod launch_template;
 pub(crate) mod nat;
 pub(crate) mod route;
 pub(crate) mod route_table;
@@ -16,6 +17,9 @@ pub(crate) mod rta;
 pub(crate) mod sg;
 pub(crate) mod sg_rule;
 pub(crate) mod subnet;
+pub(crate) mod tgw_attachment;
+pub(crate) mod tgw_route;
+pub(crate) mod transit_gateway;
 pub(crate) mod vpc;
 
 /// The tags of `d`, put on the resource in the same call that creates it,

@@ -99,6 +99,12 @@ fn id_of(zone: &str, sets: &[ResourceRecordSet]) -> String {
         id.push_str(s.name());
         id.push('|');
         id.push_str(s.r#type().as_str());
+        // Weighted and latency records share a name and type: the set
+        // identifier tells them apart.
+        if let Some(set) = s.set_identifier() {
+            id.push('@');
+            id.push_str(set);
+        }
     }
     id
 }
@@ -126,6 +132,10 @@ async fn lookup(
     name: &str,
     kind: &str,
 ) -> Result<Option<ResourceRecordSet>> {
+    let (kind, set) = match kind.split_once('@') {
+        Some((k, s)) => (k, Some(s)),
+        None => (kind, None),
+    };
     let out = op
         .read_opt(
             "ListResourceRecordSets",
@@ -135,14 +145,13 @@ async fn lookup(
                 .hosted_zone_id(zone)
                 .start_record_name(name)
                 .start_record_type(RrType::from(kind))
-                .max_items(1)
                 .send(),
         )
         .await?;
     Ok(out.and_then(|o| {
         o.resource_record_sets()
             .iter()
-            .find(|s| s.name() == name && s.r#type().as_str() == kind)
+            .find(|s| s.name() == name && s.r#type().as_str() == kind && s.set_identifier() == set)
             .cloned()
     }))
 }
