@@ -953,3 +953,57 @@ fn strip_refs(r: &Resource) -> Resource {
         .retain(|_, v| v.references().is_empty() && !matches!(v, Value::Unknown(_)));
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use strata_model::{Address, Graph, Layer, Provenance, Resource, Value};
+
+    use super::*;
+
+    fn r(addr: &str) -> Resource {
+        Resource::new(
+            addr.parse::<Address>().unwrap(),
+            Layer::from_number(1).unwrap(),
+            Provenance::Spec {
+                file: "s".into(),
+                line: 1,
+                column: 1,
+            },
+        )
+    }
+
+    #[test]
+    fn what_depends_on_an_unknown_kind_cannot_be_provisioned() {
+        let mut g = Graph::new();
+        let vpc = r("dev.network.aws_vpc.main");
+        let folder = r("dev.observability.grafana_folder.f");
+        let dash = r("dev.observability.grafana_dashboard.d")
+            .with("folder", Value::reference(&folder.address, "uid"));
+        let subnet =
+            r("dev.network.aws_subnet.a").with("vpc_id", Value::reference(&vpc.address, "id"));
+        for x in [vpc.clone(), folder.clone(), dash.clone(), subnet.clone()] {
+            g.insert(x).unwrap();
+        }
+        let out = unprovisionable(&g);
+        assert!(out.contains(&folder.address) && out.contains(&dash.address));
+        assert!(!out.contains(&vpc.address) && !out.contains(&subnet.address));
+    }
+
+    #[test]
+    fn outputs_carry_resolved_scalars_and_what_aws_computed() {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("name".to_owned(), Value::from("web"));
+        attrs.insert("tags".to_owned(), Value::Map(BTreeMap::new()));
+        let d = Desired {
+            address: "dev.network.aws_security_group.web".parse().unwrap(),
+            attrs,
+            tags: BTreeMap::new(),
+        };
+        let o = Observed::new("sg-1").out("arn", "arn:sg").out("empty", "");
+        let out = outputs_of(&d, &o);
+        assert_eq!(out.get("name"), Some(&Value::from("web")));
+        assert_eq!(out.get("id"), Some(&Value::from("sg-1")));
+        assert_eq!(out.get("arn"), Some(&Value::from("arn:sg")));
+        assert!(!out.contains_key("tags") && !out.contains_key("empty"));
+    }
+}

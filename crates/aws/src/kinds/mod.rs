@@ -315,3 +315,90 @@ kinds! {
     AwsEksCluster => eks::cluster,
     AwsEksNodeGroup => eks::node_group,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use strata_model::{Address, Value};
+
+    use super::*;
+
+    fn desired(addr: &str, attrs: &[(&str, Value)]) -> Desired {
+        Desired {
+            address: addr.parse::<Address>().unwrap(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn unset_scalars_are_aws_defaults_but_unset_collections_are_drift() {
+        let d = desired(
+            "dev.network.aws_security_group.web",
+            &[("name", "web".into())],
+        );
+        let mut o = Observed::new("sg-1")
+            .live("name", "web")
+            .live("description", "set by AWS")
+            .live("unmanaged_rules", Value::List(vec![]));
+        assert!(diff(&d, &o).is_empty());
+        o = o.live("unmanaged_rules", Value::List(vec![Value::from("tcp 22")]));
+        let found = diff(&d, &o);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].attribute, "unmanaged_rules");
+        o = o.live("name", "other");
+        assert_eq!(diff(&d, &o).len(), 2);
+    }
+
+    #[test]
+    fn ignore_changes_and_nested_settings_are_honoured() {
+        let d = desired(
+            "dev.workloads.aws_ecs_service.web",
+            &[
+                ("desired_count", Value::Int(2)),
+                (
+                    "ignore_changes",
+                    Value::List(vec![Value::from("desired_count")]),
+                ),
+            ],
+        );
+        let o = Observed::new("arn").live("desired_count", Value::Int(7));
+        assert!(diff(&d, &o).is_empty());
+        let mut rule = BTreeMap::new();
+        let mut by_default = BTreeMap::new();
+        by_default.insert("sse_algorithm".to_owned(), Value::from("aws:kms"));
+        rule.insert(
+            "apply_server_side_encryption_by_default".to_owned(),
+            Value::Map(by_default),
+        );
+        let enc = desired(
+            "dev.workloads.aws_s3_bucket_server_side_encryption_configuration.logs",
+            &[("rule", Value::List(vec![Value::Map(rule)]))],
+        );
+        let live = Observed::new("logs")
+            .live("sse_algorithm", "AES256")
+            .live("kms_master_key_id", "")
+            .live("bucket_key_enabled", false);
+        let found = diff(&enc, &live);
+        assert_eq!(
+            found
+                .iter()
+                .map(|x| x.attribute.as_str())
+                .collect::<Vec<_>>(),
+            ["sse_algorithm"]
+        );
+    }
+
+    #[test]
+    fn every_supported_kind_is_an_aws_kind() {
+        assert!(SUPPORTED.len() >= 55, "{}", SUPPORTED.len());
+        for k in SUPPORTED {
+            assert!(k.as_str().starts_with("aws_"), "{k}");
+            assert!(supported(*k));
+        }
+    }
+}
