@@ -7,8 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Strata: one short spec of an application, all six layers of its stack.
 ///
-/// Exit codes: 0 success; 1 the spec has errors; 2 usage, input or output
-/// error; 3 internal error (a bug in Strata).
+/// Exit codes: 0 success; 1 the spec has errors (or findings); 2 usage,
+/// input or output error; 3 internal error (a bug in Strata); 4 drift found;
+/// 5 some resources could not be applied or deleted.
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
