@@ -22,10 +22,20 @@ fn spec() -> String {
 }
 
 fn run(args: &[&str], dir: &Path, endpoint: &str) -> std::process::Output {
+    run_env(args, dir, endpoint, &[])
+}
+
+/// Runs `strata ARGS` against `endpoint` with its journal in `dir`.
+fn run_env(
+    args: &[&str],
+    dir: &Path,
+    endpoint: &str,
+    env: &[(&str, String)],
+) -> std::process::Output {
     let state = dir.join("state.db").display().to_string();
     let mut all: Vec<&str> = args.to_vec();
     all.extend(["--endpoint-url", endpoint, "--state", &state]);
-    strata_live(&all, dir, &[])
+    strata_live(&all, dir, env)
 }
 
 fn apply(dir: &Path, endpoint: &str) -> std::process::Output {
@@ -265,25 +275,16 @@ fn a_killed_apply_converges_without_duplicates_or_orphans() {
     let moto = Moto::start(dir.path());
     let work = dir.path().join("killed");
     std::fs::create_dir_all(&work).unwrap();
-    let state = work.join("state.db").display().to_string();
     // Killed after the 1st, 9th, 40th and 90th mutating call of successive
     // runs: each run dies right after a call returns and before its outcome
     // is journalled.
     for n in [1, 9, 40, 90] {
-        let out = strata_live(
-            &[
-                "apply",
-                &spec(),
-                "--env",
-                ENV,
-                "--yes",
-                "--endpoint-url",
-                &moto.url,
-                "--state",
-                &state,
-            ],
+        let kill = [("STRATA_TEST_KILL_AFTER_CALLS", n.to_string())];
+        let out = run_env(
+            &["apply", &spec(), "--env", ENV, "--yes"],
             &work,
-            &[("STRATA_TEST_KILL_AFTER_CALLS", n.to_string())],
+            &moto.url,
+            &kill,
         );
         assert!(
             !out.status.success(),
@@ -291,47 +292,19 @@ fn a_killed_apply_converges_without_duplicates_or_orphans() {
             text(&out.stdout)
         );
     }
-    let last = strata_live(
-        &[
-            "apply",
-            &spec(),
-            "--env",
-            ENV,
-            "--yes",
-            "--endpoint-url",
-            &moto.url,
-            "--state",
-            &state,
-        ],
-        &work,
-        &[],
-    );
+    let last = apply(&work, &moto.url);
     assert_ok(&last, "the run after the kills");
     assert!(
         text(&last.stderr).contains("interrupted"),
         "{}",
         text(&last.stderr)
     );
-    let inventory = moto.inventory();
     assert_eq!(
-        inventory, clean,
+        moto.inventory(),
+        clean,
         "same resources as a clean apply, none twice"
     );
-    let again = strata_live(
-        &[
-            "apply",
-            &spec(),
-            "--env",
-            ENV,
-            "--yes",
-            "--endpoint-url",
-            &moto.url,
-            "--state",
-            &state,
-        ],
-        &work,
-        &[],
-    );
+    let again = apply(&work, &moto.url);
     assert_ok(&again, "re-apply");
     assert_eq!(mutating_calls(&text(&again.stdout)), 0);
 }

@@ -181,6 +181,15 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
     out
 }
 
+/// The update of a kind none of whose attributes can change in place.
+pub(crate) fn immutable(d: &Desired, diffs: &[Diff]) -> Result<()> {
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(cannot_update(d, diffs))
+    }
+}
+
 pub(crate) fn cannot_update(d: &Desired, diffs: &[Diff]) -> Error {
     let names: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
     Error::Invalid(format!(

@@ -6,7 +6,7 @@ use super::{ours, owned_by, tags_on};
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
-use crate::kinds::{Diff, Observed, cannot_update};
+use crate::kinds::{Diff, Observed};
 use crate::value::Desired;
 
 fn observed(e: &VpcEndpoint) -> Observed {
@@ -80,11 +80,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
-    if diffs.is_empty() {
-        Ok(())
-    } else {
-        Err(cannot_update(d, diffs))
-    }
+    crate::kinds::immutable(d, diffs)
 }
 
 pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {

@@ -3,7 +3,7 @@
 use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
-use crate::kinds::{Diff, Observed, cannot_update};
+use crate::kinds::{Diff, Observed};
 use crate::value::Desired;
 
 fn split(id: &str) -> Result<(&str, &str)> {
@@ -63,11 +63,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
-    if diffs.is_empty() {
-        Ok(())
-    } else {
-        Err(cannot_update(d, diffs))
-    }
+    crate::kinds::immutable(d, diffs)
 }
 
 pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {

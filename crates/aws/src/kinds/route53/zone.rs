@@ -128,11 +128,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
 }
 
 pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
-    if diffs.is_empty() {
-        Ok(())
-    } else {
-        Err(crate::kinds::cannot_update(d, diffs))
-    }
+    crate::kinds::immutable(d, diffs)
 }
 
 pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
