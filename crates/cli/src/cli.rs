@@ -132,6 +132,9 @@ pub enum Command {
         /// Apply without asking.
         #[arg(long, short)]
         yes: bool,
+        /// Show what would be created and updated (reads only), change nothing.
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
     },
     /// Compare the live environment with the spec, attribute by attribute.
     /// Exit 0: no drift; 4: drift found (`--fix` repairs it and exits 0 when

@@ -226,7 +226,7 @@ fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
     m
 }
 
-pub(crate) fn apply(args: &LiveArgs, yes: bool) -> Result<()> {
+pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
     let t = target(args)?;
     let rt = runtime()?;
     rt.block_on(async {
@@ -257,6 +257,14 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool) -> Result<()> {
                 interrupted.len()
             );
         }
+        if dry_run || !yes {
+            // What the run would do, from reads only.
+            let seen = engine::observe(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
+            preview(&seen);
+            if dry_run {
+                return Ok(());
+            }
+        }
         confirm(&format!("Apply to {} in account {}?", t.env, cx.account), yes)?;
         let progress = Progress::new(t.graph.len());
         let report = engine::apply(cx.clone(), &t.graph, args.concurrency, &|e| progress.event(e)).await?;
@@ -267,6 +275,36 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Prints what an apply would do: `+` create, `~` update (with the
+/// attributes), `!` recreate (deleted out of band), then the counts.
+fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
+    let (mut create, mut update, mut same) = (0, 0, 0);
+    for (a, s) in seen {
+        match s {
+            engine::Seen::NotCreated => {
+                create += 1;
+                eprintln!("  + {a}");
+            }
+            engine::Seen::Deleted => {
+                create += 1;
+                eprintln!("  ! {a} (deleted out of band: created again)");
+            }
+            engine::Seen::Live(d, o) => {
+                let diffs = strata_aws::kinds::diff(d, o);
+                if diffs.is_empty() {
+                    same += 1;
+                } else {
+                    update += 1;
+                    let attrs: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
+                    eprintln!("  ~ {a} ({})", attrs.join(", "));
+                }
+            }
+            engine::Seen::Skipped => {}
+        }
+    }
+    eprintln!("plan: {create} to create, {update} to update, {same} unchanged");
 }
 
 fn show(v: &strata_model::Value) -> String {

@@ -109,7 +109,7 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
                 GraphFormat::Dot => out.write_all(render::dot(&plan, only.as_ref()).as_bytes())?,
             }
         }
-        Command::Apply { live, yes } => live::apply(&live, yes)?,
+        Command::Apply { live, yes, dry_run } => live::apply(&live, yes, dry_run)?,
         Command::Drift {
             live,
             fix,

@@ -69,10 +69,41 @@ fn apply_verify_reapply_drift_fix_destroy() {
     let dir = tempfile::tempdir().unwrap();
     let moto = Moto::start(dir.path());
 
+    // A dry run reads only and says what an apply would do.
+    let dry = run(
+        &["apply", &spec(), "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&dry, "apply --dry-run");
+    let said = text(&dry.stderr);
+    assert!(said.contains("  + dev.network.aws_vpc.main\n"), "{said}");
+    let planned: usize = said
+        .lines()
+        .find_map(|l| l.strip_prefix("plan: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no plan line in {said}"));
+    assert_eq!(
+        moto.inventory(),
+        serde_json::json!([]),
+        "a dry run makes nothing"
+    );
+
     // Apply.
     let first = apply(dir.path(), &moto.url);
     assert_ok(&first, "apply");
     let made = mutating_calls(&text(&first.stdout));
+    let created: usize = text(&first.stdout)
+        .split(" created")
+        .next()
+        .and_then(|h| h.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert_eq!(
+        created, planned,
+        "the dry run announced what the apply created"
+    );
     assert!(made > 100, "a first apply makes calls: {made}");
 
     // Read back with another client: what was made, and its security properties.
@@ -194,6 +225,17 @@ fn apply_verify_reapply_drift_fix_destroy() {
             "{d}"
         );
     }
+    let dry = run(
+        &["apply", &spec(), "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    let said = text(&dry.stderr);
+    assert!(
+        said.contains("  ~ dev.security.aws_kms_key.data (enable_key_rotation)"),
+        "{said}"
+    );
+    assert!(said.contains("plan: 0 to create, 2 to update"), "{said}");
     let text_report = run(&["drift", &spec(), "--env", ENV], dir.path(), &moto.url);
     let shown = text(&text_report.stdout);
     assert!(
