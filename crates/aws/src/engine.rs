@@ -719,7 +719,7 @@ pub async fn destroy(
                     Ok(())
                 };
                 let result = match result {
-                    Ok(()) => kinds::delete(&op, kind, &o).await,
+                    Ok(()) => delete_when_free(&op, kind, &o).await,
                     Err(e) => Err(e),
                 };
                 let action = match result {
@@ -746,6 +746,30 @@ pub async fn destroy(
     cx.journal
         .finish_run(cx.run, if report.failed() { "failed" } else { "ok" })?;
     Ok(report)
+}
+
+/// Deletes `o`, waiting out what AWS releases asynchronously: a group or
+/// subnet still used by the network interfaces of a load balancer or NAT
+/// gateway deleted a moment ago answers `DependencyViolation` for a few
+/// minutes. Retried with growing pauses for up to 15 minutes.
+async fn delete_when_free(op: &crate::cx::Op<'_>, kind: Kind, o: &Owned) -> Result<()> {
+    let start = Instant::now();
+    let mut wait = Duration::from_secs(2);
+    loop {
+        match kinds::delete(op, kind, o).await {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some("DependencyViolation" | "ResourceInUse" | "InvalidDBClusterStateFault")
+                ) && start.elapsed() < Duration::from_secs(900) =>
+            {
+                tracing::debug!(address = %o.address, "in use; retrying the delete");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 3 / 2).min(Duration::from_secs(30));
+            }
+            other => return other,
+        }
+    }
 }
 
 async fn unprotect(op: &crate::cx::Op<'_>, kind: Kind, o: &Owned) -> Result<()> {

@@ -122,6 +122,23 @@ pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
             .skip_final_snapshot(true)
             .send(),
     )
+    .await?;
+    // Its cluster cannot be deleted while it is.
+    crate::engine::poll("DB instance deleted", || async {
+        Ok(read(op, &owned.id, &dummy(owned)).await?.is_none())
+    })
     .await
-    .map(|_| ())
+}
+
+/// `read` wants a desired state it does not use.
+fn dummy(owned: &Owned) -> Desired {
+    Desired {
+        address: owned.address.parse().unwrap_or_else(|_| {
+            "env.data.aws_rds_cluster_instance.x"
+                .parse()
+                .expect("valid")
+        }),
+        attrs: Default::default(),
+        tags: Default::default(),
+    }
 }
