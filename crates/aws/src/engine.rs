@@ -141,11 +141,6 @@ where
     }
 }
 
-/// Whether the kind is one Strata provisions through the AWS API.
-pub fn provisioned(kind: Kind) -> bool {
-    kinds::supported(kind)
-}
-
 fn skip_reason(kind: Kind) -> String {
     if kind.as_str().starts_with("aws_") {
         format!("{kind} is not provisioned by the live engine yet")

@@ -46,15 +46,12 @@ impl Error {
         self.code().is_some_and(|c| {
             c.contains("NotFound")
                 || c.contains("NoSuch")
-                || c == "ResourceNotFoundException"
-                || c == "NoSuchEntity"
-                || c == "RepositoryNotFoundException"
-                || c == "ClusterNotFoundException"
-                || c == "WAFNonexistentItemException"
-                || c == "ApplicationDoesNotExistException"
-                || c == "DeploymentGroupDoesNotExistException"
-                || c == "TrailNotFoundException"
-                || c == "InvalidAllocationID.NotFound"
+                || matches!(
+                    c,
+                    "WAFNonexistentItemException"
+                        | "ApplicationDoesNotExistException"
+                        | "DeploymentGroupDoesNotExistException"
+                )
         })
     }
 

@@ -264,6 +264,18 @@ pub fn check(
 /// plan; refuses (exit 1) when a high or critical control fails and the spec
 /// does not waive it for that environment. Lower severities are printed as
 /// warnings.
+/// The ids of the controls the named frameworks map to (unknown names
+/// contribute none).
+pub(crate) fn controls_of_frameworks<'a>(
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeSet<&'static str> {
+    names
+        .filter_map(strata_policy::frameworks::get)
+        .flat_map(|fw| strata_policy::frameworks::controls_of(fw))
+        .filter_map(|id| strata_policy::control(id).map(|c| c.id))
+        .collect()
+}
+
 pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: bool) -> Result<()> {
     // A waiver for a control that does not exist waives nothing: say so.
     for w in &spec.security.waivers {
@@ -291,13 +303,7 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
     let mut wanted: HashMap<String, BTreeSet<&'static str>> = HashMap::new();
     let mut all: BTreeSet<&'static str> = BTreeSet::new();
     for env in &resolved.envs {
-        let ids: BTreeSet<&'static str> = env
-            .frameworks
-            .iter()
-            .filter_map(|f| strata_policy::frameworks::get(f.as_str()))
-            .flat_map(|fw| strata_policy::frameworks::controls_of(fw))
-            .filter_map(|id| strata_policy::control(id).map(|c| c.id))
-            .collect();
+        let ids = controls_of_frameworks(env.frameworks.iter().map(|f| f.as_str()));
         all.extend(ids.iter().copied());
         wanted.insert(
             strata_model::Ident::new(&env.name)

@@ -220,7 +220,10 @@ fn summary(report: &engine::Report) -> String {
 
 fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
     let mut m = BTreeMap::new();
-    for r in graph.iter().filter(|r| !engine::provisioned(r.kind)) {
+    for r in graph
+        .iter()
+        .filter(|r| !strata_aws::kinds::supported(r.kind))
+    {
         *m.entry(r.kind.as_str()).or_insert(0) += 1;
     }
     m
@@ -231,7 +234,7 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
     let rt = runtime()?;
     rt.block_on(async {
         let cx = connect(&t, args, "apply").await?;
-        let live: Vec<_> = t.graph.iter().filter(|r| engine::provisioned(r.kind)).collect();
+        let live: Vec<_> = t.graph.iter().filter(|r| strata_aws::kinds::supported(r.kind)).collect();
         eprintln!(
             "{} / {}: {} resources through the AWS API in account {} ({}), journal {}",
             t.app,
@@ -425,13 +428,7 @@ pub(crate) fn audit(args: &LiveArgs) -> Result<()> {
         eprintln!("{observed} live resources observed in {}", t.env);
         anyhow::Ok(engine::live_graph(&t.graph, &seen))
     })?;
-    let ids: BTreeSet<&'static str> = t
-        .frameworks
-        .iter()
-        .filter_map(|f| strata_policy::frameworks::get(f))
-        .flat_map(|fw| strata_policy::frameworks::controls_of(fw))
-        .filter_map(|id| strata_policy::control(id).map(|c| c.id))
-        .collect();
+    let ids = crate::check::controls_of_frameworks(t.frameworks.iter().map(String::as_str));
     let controls: Vec<_> = strata_policy::catalog()
         .iter()
         .copied()

@@ -90,66 +90,26 @@ pub struct Diff {
 /// leaves unset are compared with an empty value (a live extra rule on a
 /// group whose spec has none is drift); `ignore_changes` is honoured.
 pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
-    let flat;
-    let d = match d.address.kind {
-        Kind::AwsS3BucketServerSideEncryptionConfiguration => {
-            flat = s3::encryption::desired_flat(d);
-            &flat
-        }
-        Kind::AwsS3BucketVersioning => {
-            flat = s3::versioning::desired_flat(d);
-            &flat
-        }
-        Kind::AwsS3BucketOwnershipControls => {
-            flat = s3::ownership::desired_flat(d);
-            &flat
-        }
-        Kind::AwsEcrRepository => {
-            flat = ecr::repository::desired_flat(d);
-            &flat
-        }
-        Kind::AwsLbTargetGroup => {
-            flat = elb::target_group::desired_flat(d);
-            &flat
-        }
-        Kind::AwsLbListener => {
-            flat = elb::listener::desired_flat(d);
-            &flat
-        }
-        Kind::AwsRoute53Record => {
-            flat = route53::record::flat(d);
-            &flat
-        }
-        Kind::AwsEcsCluster => {
-            flat = ecs::cluster::flat(d);
-            &flat
-        }
-        Kind::AwsEcsTaskDefinition => {
-            flat = ecs::task_definition::flat(d);
-            &flat
-        }
-        Kind::AwsCloudtrail => {
-            flat = cloudtrail::trail::flat(d);
-            &flat
-        }
-        Kind::AwsWafv2WebAcl => {
-            flat = wafv2::web_acl::flat(d);
-            &flat
-        }
-        Kind::AwsEksCluster => {
-            flat = eks::cluster::flat(d);
-            &flat
-        }
-        Kind::AwsEksNodeGroup => {
-            flat = eks::node_group::flat(d);
-            &flat
-        }
-        Kind::AwsLbListenerRule => {
-            flat = elb::rule::desired_flat(d);
-            &flat
-        }
-        _ => d,
+    // Kinds whose plan attributes nest what `read` reports flat.
+    let flatten: Option<fn(&Desired) -> Desired> = match d.address.kind {
+        Kind::AwsS3BucketServerSideEncryptionConfiguration => Some(s3::encryption::desired_flat),
+        Kind::AwsS3BucketVersioning => Some(s3::versioning::desired_flat),
+        Kind::AwsS3BucketOwnershipControls => Some(s3::ownership::desired_flat),
+        Kind::AwsEcrRepository => Some(ecr::repository::desired_flat),
+        Kind::AwsLbTargetGroup => Some(elb::target_group::desired_flat),
+        Kind::AwsLbListener => Some(elb::listener::desired_flat),
+        Kind::AwsLbListenerRule => Some(elb::rule::desired_flat),
+        Kind::AwsRoute53Record => Some(route53::record::flat),
+        Kind::AwsEcsCluster => Some(ecs::cluster::flat),
+        Kind::AwsEcsTaskDefinition => Some(ecs::task_definition::flat),
+        Kind::AwsCloudtrail => Some(cloudtrail::trail::flat),
+        Kind::AwsWafv2WebAcl => Some(wafv2::web_acl::flat),
+        Kind::AwsEksCluster => Some(eks::cluster::flat),
+        Kind::AwsEksNodeGroup => Some(eks::node_group::flat),
+        _ => None,
     };
+    let flat = flatten.map(|f| f(d));
+    let d = flat.as_ref().unwrap_or(d);
     let ignored = crate::value::strs(d.get("ignore_changes"));
     let mut out = Vec::new();
     for (k, live) in &o.live {
@@ -179,6 +139,27 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
         });
     }
     out
+}
+
+/// The two parts of a compound id (`<table>_<destination>`,
+/// `<role>|<policy arn>`), split at the first `sep`; `shape` names them for
+/// the error.
+pub(crate) fn split_id<'a>(id: &'a str, sep: char, shape: &str) -> Result<(&'a str, &'a str)> {
+    id.split_once(sep)
+        .ok_or_else(|| Error::Invalid(format!("id `{id}` is not {shape}")))
+}
+
+/// The update of a setting that is written whole: `write` (a future, so
+/// not yet run) when anything differs.
+pub(crate) async fn unless_same(
+    diffs: &[Diff],
+    write: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        write.await
+    }
 }
 
 /// The update of a kind none of whose attributes can change in place.

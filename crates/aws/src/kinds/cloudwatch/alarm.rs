@@ -116,11 +116,7 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
 }
 
 pub(crate) async fn update(op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
-    if diffs.is_empty() {
-        Ok(())
-    } else {
-        put(op, d).await
-    }
+    crate::kinds::unless_same(diffs, put(op, d)).await
 }
 
 pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {

@@ -35,8 +35,7 @@ fn observed(table: &str, r: &Route) -> Observed {
 }
 
 fn split(id: &str) -> Result<(&str, &str)> {
-    id.split_once('_')
-        .ok_or_else(|| Error::Invalid(format!("route id `{id}` is not <table>_<destination>")))
+    crate::kinds::split_id(id, '_', "<table>_<destination>")
 }
 
 async fn lookup(op: &Op<'_>, table: &str, dest: &str) -> Result<Option<Observed>> {

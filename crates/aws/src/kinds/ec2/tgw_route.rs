@@ -4,14 +4,13 @@
 use aws_sdk_ec2::types::{Filter, TransitGatewayRoute};
 
 use crate::cx::Op;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::journal::Owned;
 use crate::kinds::{Diff, Observed};
 use crate::value::Desired;
 
 fn split(id: &str) -> Result<(&str, &str)> {
-    id.split_once('_')
-        .ok_or_else(|| Error::Invalid(format!("route id `{id}` is not <table>_<destination>")))
+    crate::kinds::split_id(id, '_', "<table>_<destination>")
 }
 
 fn observed(table: &str, r: &TransitGatewayRoute) -> Observed {

@@ -14,11 +14,7 @@ use crate::kinds::{Diff, Observed, cannot_update};
 use crate::value::{Desired, as_int, field};
 
 fn split(id: &str) -> Result<(&str, &str)> {
-    id.split_once('|').ok_or_else(|| {
-        Error::Invalid(format!(
-            "node group id `{id}` is not <cluster>|<node group>"
-        ))
-    })
+    crate::kinds::split_id(id, '|', "<cluster>|<node group>")
 }
 
 fn scaling(d: &Desired) -> NodegroupScalingConfig {

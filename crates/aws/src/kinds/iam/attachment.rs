@@ -1,14 +1,13 @@
 //! `aws_iam_role_policy_attachment`. Its id is `<role>|<policy arn>`.
 
 use crate::cx::Op;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::journal::Owned;
 use crate::kinds::{Diff, Observed};
 use crate::value::Desired;
 
 fn split(id: &str) -> Result<(&str, &str)> {
-    id.split_once('|')
-        .ok_or_else(|| Error::Invalid(format!("attachment id `{id}` is not <role>|<policy arn>")))
+    crate::kinds::split_id(id, '|', "<role>|<policy arn>")
 }
 
 async fn lookup(op: &Op<'_>, role: &str, arn: &str) -> Result<Option<Observed>> {
