@@ -62,6 +62,12 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub sns: aws_sdk_sns::Client,
     pub route53: aws_sdk_route53::Client,
+    pub codebuild: aws_sdk_codebuild::Client,
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub config: aws_sdk_config::Client,
+    pub securityhub: aws_sdk_securityhub::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub s3control: aws_sdk_s3control::Client,
 }
 
 impl Clients {
@@ -92,6 +98,14 @@ impl Clients {
         let s3 = aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(conf.endpoint_url().is_some())
             .build();
+        // S3 Control puts the account id in the host name
+        // (`<account>.s3-control…`), which an emulator's address cannot
+        // take: with an endpoint given, requests go to it as it is.
+        let mut s3control = aws_sdk_s3control::config::Builder::from(&conf);
+        if let Some(url) = conf.endpoint_url() {
+            s3control = s3control.endpoint_resolver(Verbatim(url.to_owned()));
+        }
+        let s3control = s3control.build();
         Self {
             region,
             ec2: aws_sdk_ec2::Client::new(&conf),
@@ -116,7 +130,30 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(&conf),
             sns: aws_sdk_sns::Client::new(&conf),
             route53: aws_sdk_route53::Client::new(&conf),
+            codebuild: aws_sdk_codebuild::Client::new(&conf),
+            codepipeline: aws_sdk_codepipeline::Client::new(&conf),
+            config: aws_sdk_config::Client::new(&conf),
+            securityhub: aws_sdk_securityhub::Client::new(&conf),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(&conf),
+            s3control: aws_sdk_s3control::Client::from_conf(s3control),
         }
+    }
+}
+
+/// An endpoint resolver that answers the configured endpoint unchanged.
+#[derive(Debug)]
+struct Verbatim(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for Verbatim {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
     }
 }
 

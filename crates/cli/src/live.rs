@@ -234,7 +234,11 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
     let rt = runtime()?;
     rt.block_on(async {
         let cx = connect(&t, args, "apply").await?;
-        let live: Vec<_> = t.graph.iter().filter(|r| strata_aws::kinds::supported(r.kind)).collect();
+        let live: Vec<_> = t
+            .graph
+            .iter()
+            .filter(|r| strata_aws::kinds::supported(r.kind))
+            .collect();
         eprintln!(
             "{} / {}: {} resources through the AWS API in account {} ({}), journal {}",
             t.app,
@@ -245,13 +249,23 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
             t.state.display()
         );
         let skipped = skipped_kinds(&t.graph);
-        if !skipped.is_empty() {
-            let list: Vec<String> = skipped.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-            eprintln!(
-                "not provisioned by the live engine yet ({} resources, and what depends on them): {}",
-                skipped.values().sum::<usize>(),
-                list.join(", ")
-            );
+        let (aws, files): (Vec<_>, Vec<_>) =
+            skipped.iter().partition(|(k, _)| k.starts_with("aws_"));
+        for (list, why) in [
+            (aws, "not provisioned by the live engine yet"),
+            (
+                files,
+                "delivered as files by `strata render`, not through the AWS API",
+            ),
+        ] {
+            if !list.is_empty() {
+                let n: usize = list.iter().map(|(_, n)| **n).sum();
+                let names: Vec<String> = list.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+                eprintln!(
+                    "{why} ({n} resources, and what depends on them): {}",
+                    names.join(", ")
+                );
+            }
         }
         let interrupted = t.journal.interrupted(t.env.as_str())?;
         if !interrupted.is_empty() {
@@ -268,9 +282,15 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
                 return Ok(());
             }
         }
-        confirm(&format!("Apply to {} in account {}?", t.env, cx.account), yes)?;
+        confirm(
+            &format!("Apply to {} in account {}?", t.env, cx.account),
+            yes,
+        )?;
         let progress = Progress::new(t.graph.len());
-        let report = engine::apply(cx.clone(), &t.graph, args.concurrency, &|e| progress.event(e)).await?;
+        let report = engine::apply(cx.clone(), &t.graph, args.concurrency, &|e| {
+            progress.event(e)
+        })
+        .await?;
         progress.finish();
         println!("{}", summary(&report));
         if report.failed() {

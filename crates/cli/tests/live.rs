@@ -127,9 +127,47 @@ fn apply_verify_reapply_drift_fix_destroy() {
         "bucket",
         "secret",
         "ecr_repository",
+        "metric_filter",
+        "codebuild_project",
+        "scalable_target",
+        "scaling_policy",
+        "config_recorder",
+        "config_recording",
+        "config_channel",
+        "securityhub",
     ] {
         assert!(kinds.contains(k), "no {k} in {inventory:#}");
     }
+    // Account and region baselines, as the spec's security section asks.
+    let has = |row: serde_json::Value| inventory.as_array().unwrap().contains(&row);
+    assert!(
+        has(serde_json::json!(["password_policy", "14"])),
+        "{inventory:#}"
+    );
+    assert!(has(serde_json::json!([
+        "account_public_access_block",
+        "True"
+    ])));
+    assert!(has(serde_json::json!([
+        "ebs_encryption_by_default",
+        "True"
+    ])));
+    assert!(has(serde_json::json!([
+        "scalable_target",
+        "service/shop-dev-cluster/web",
+        "2",
+        "8"
+    ])));
+    let filters = inventory
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[0] == "metric_filter")
+        .count();
+    assert_eq!(
+        filters, 9,
+        "the CIS metric filters on the trail's log group"
+    );
     let props = moto.py(&moto.url, &["properties"]);
     for (key, on) in props["kms_rotation"].as_object().unwrap() {
         assert_eq!(on, true, "rotation off on {key}");

@@ -19,8 +19,11 @@ use crate::journal::Owned;
 use crate::value::Desired;
 
 pub(crate) mod acm;
+pub(crate) mod autoscaling;
 pub(crate) mod cloudtrail;
 pub(crate) mod cloudwatch;
+pub(crate) mod codebuild;
+pub(crate) mod config;
 pub(crate) mod ec2;
 pub(crate) mod ecr;
 pub(crate) mod ecs;
@@ -34,6 +37,7 @@ pub(crate) mod rds;
 pub(crate) mod route53;
 pub(crate) mod s3;
 pub(crate) mod secrets;
+pub(crate) mod securityhub;
 pub(crate) mod sns;
 pub(crate) mod ssm;
 pub(crate) mod wafv2;
@@ -106,6 +110,10 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
         Kind::AwsWafv2WebAcl => Some(wafv2::web_acl::flat),
         Kind::AwsEksCluster => Some(eks::cluster::flat),
         Kind::AwsEksNodeGroup => Some(eks::node_group::flat),
+        Kind::AwsCloudwatchLogMetricFilter => Some(logs::metric_filter::flat),
+        Kind::AwsAppautoscalingPolicy => Some(autoscaling::policy::flat),
+        Kind::AwsConfigConfigurationRecorder => Some(config::recorder::flat),
+        Kind::AwsCodebuildProject => Some(codebuild::project::flat),
         _ => None,
     };
     let flat = flatten.map(|f| f(d));
@@ -304,6 +312,17 @@ kinds! {
     AwsLaunchTemplate => ec2::launch_template,
     AwsEksCluster => eks::cluster,
     AwsEksNodeGroup => eks::node_group,
+    AwsEbsEncryptionByDefault => ec2::ebs_default,
+    AwsIamAccountPasswordPolicy => iam::password_policy,
+    AwsS3AccountPublicAccessBlock => s3::account_public_access_block,
+    AwsCloudwatchLogMetricFilter => logs::metric_filter,
+    AwsAppautoscalingTarget => autoscaling::target,
+    AwsAppautoscalingPolicy => autoscaling::policy,
+    AwsSecurityhubAccount => securityhub::account,
+    AwsConfigConfigurationRecorder => config::recorder,
+    AwsConfigDeliveryChannel => config::channel,
+    AwsConfigConfigurationRecorderStatus => config::status,
+    AwsCodebuildProject => codebuild::project,
 }
 
 #[cfg(test)]

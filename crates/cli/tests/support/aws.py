@@ -9,6 +9,7 @@ import boto3
 
 endpoint, command = sys.argv[1], sys.argv[2]
 REGION = "eu-west-1"
+ACCOUNT = None
 
 
 def client(name):
@@ -29,6 +30,8 @@ def tag(tags, key="strata:address"):
 
 
 def inventory():
+    global ACCOUNT
+    ACCOUNT = client("sts").get_caller_identity()["Account"]
     """Every resource the engine can make, keyed without physical ids, so
     two runs on two emulators compare equal when they made the same things."""
     ec2 = client("ec2")
@@ -99,6 +102,49 @@ def inventory():
     ecr = client("ecr")
     for r in ecr.describe_repositories()["repositories"]:
         out.append(("ecr_repository", r["repositoryName"]))
+    for g in logs.describe_log_groups()["logGroups"]:
+        for f in logs.describe_metric_filters(logGroupName=g["logGroupName"])["metricFilters"]:
+            out.append(("metric_filter", g["logGroupName"], f["filterName"]))
+    cb = client("codebuild")
+    for name in cb.list_projects()["projects"]:
+        out.append(("codebuild_project", name))
+    aas = client("application-autoscaling")
+    for t in aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
+        out.append(("scalable_target", t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]))
+    for p in aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]:
+        out.append(("scaling_policy", p["PolicyName"]))
+    # Account and region baselines: one each, present or not.
+    config = client("config")
+    for r in config.describe_configuration_recorders()["ConfigurationRecorders"]:
+        out.append(("config_recorder", r["name"]))
+    for r in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]:
+        if r["recording"]:
+            out.append(("config_recording", r["name"]))
+    for c in config.describe_delivery_channels()["DeliveryChannels"]:
+        out.append(("config_channel", c["name"]))
+    try:
+        client("securityhub").describe_hub()
+        out.append(("securityhub", "enabled"))
+    except Exception as e:  # not subscribed
+        if "not subscribed" not in str(e):
+            raise
+    try:
+        pp = iam.get_account_password_policy()["PasswordPolicy"]
+        out.append(("password_policy", pp["MinimumPasswordLength"]))
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    s3c = client("s3control")
+    # S3 Control puts the account id in front of the endpoint's host name.
+    def unprefix(request, **_):
+        request.url = request.url.replace(f"//{ACCOUNT}.", "//", 1)
+    s3c.meta.events.register("before-sign.s3-control.*", unprefix)
+    try:
+        c = s3c.get_public_access_block(AccountId=ACCOUNT)["PublicAccessBlockConfiguration"]
+        out.append(("account_public_access_block", all(c.values())))
+    except s3c.exceptions.NoSuchPublicAccessBlockConfiguration:
+        pass
+    if ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"]:
+        out.append(("ebs_encryption_by_default", True))
     return sorted([list(map(str, x)) for x in out])
 
 

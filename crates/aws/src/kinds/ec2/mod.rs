@@ -5,6 +5,7 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::value::Desired;
 
 pub(crate) mod default_sg;
+pub(crate) mod ebs_default;
 pub(crate) mod eip;
 pub(crate) mod endpoint;
 pub(crate) mod flow_log;

@@ -1,0 +1,3 @@
+//! CodeBuild kinds.
+
+pub(crate) mod project;

@@ -1,0 +1,104 @@
+//! `aws_s3_account_public_access_block`: the account-wide block on public
+//! buckets (S3 Control, addressed by account id).
+
+use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
+
+use crate::cx::Op;
+use crate::error::Result;
+use crate::journal::Owned;
+use crate::kinds::{Diff, Observed};
+use crate::value::Desired;
+
+const FLAGS: [&str; 4] = [
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+];
+
+async fn observe(op: &Op<'_>) -> Result<Option<Observed>> {
+    let out = op
+        .read_opt(
+            "GetPublicAccessBlock",
+            op.c()
+                .s3control
+                .get_public_access_block()
+                .account_id(&op.cx.account)
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .and_then(|o| o.public_access_block_configuration().cloned())
+        .map(|c| {
+            Observed::new(op.cx.account.clone())
+                .live("block_public_acls", c.block_public_acls().unwrap_or(false))
+                .live(
+                    "block_public_policy",
+                    c.block_public_policy().unwrap_or(false),
+                )
+                .live(
+                    "ignore_public_acls",
+                    c.ignore_public_acls().unwrap_or(false),
+                )
+                .live(
+                    "restrict_public_buckets",
+                    c.restrict_public_buckets().unwrap_or(false),
+                )
+        }))
+}
+
+async fn put(op: &Op<'_>, d: &Desired) -> Result<()> {
+    let f = |k: &str| d.opt_bool(k).unwrap_or(false);
+    op.write(
+        "PutPublicAccessBlock",
+        op.c()
+            .s3control
+            .put_public_access_block()
+            .account_id(&op.cx.account)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(f(FLAGS[0]))
+                    .block_public_policy(f(FLAGS[1]))
+                    .ignore_public_acls(f(FLAGS[2]))
+                    .restrict_public_buckets(f(FLAGS[3]))
+                    .build(),
+            )
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}
+
+pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
+    put(op, d).await?;
+    let mut o = Observed::new(op.cx.account.clone());
+    for k in FLAGS {
+        o = o.live(k, d.opt_bool(k).unwrap_or(false));
+    }
+    Ok(o)
+}
+
+pub(crate) async fn read(op: &Op<'_>, _id: &str, _d: &Desired) -> Result<Option<Observed>> {
+    observe(op).await
+}
+
+pub(crate) async fn find(op: &Op<'_>, _d: &Desired) -> Result<Option<Observed>> {
+    observe(op).await
+}
+
+pub(crate) async fn update(op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
+    crate::kinds::unless_same(diffs, put(op, d)).await
+}
+
+pub(crate) async fn delete(op: &Op<'_>, _owned: &Owned) -> Result<()> {
+    op.write(
+        "DeletePublicAccessBlock",
+        op.c()
+            .s3control
+            .delete_public_access_block()
+            .account_id(&op.cx.account)
+            .send(),
+    )
+    .await
+    .map(|_| ())
+}

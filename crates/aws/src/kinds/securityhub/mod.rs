@@ -1,0 +1,3 @@
+//! Security Hub kinds.
+
+pub(crate) mod account;
