@@ -41,6 +41,8 @@ pub enum Action {
     Adopted,
     /// Updated: these attributes differed.
     Updated(Vec<String>),
+    /// Deleted and created again: these attributes cannot change in place.
+    Replaced(Vec<String>),
     /// Already as desired.
     Unchanged,
     /// Deleted.
@@ -63,6 +65,7 @@ impl Action {
             Action::Created => "created",
             Action::Adopted => "adopted",
             Action::Updated(_) => "updated",
+            Action::Replaced(_) => "replaced",
             Action::Unchanged => "unchanged",
             Action::Deleted => "deleted",
             Action::Forgotten => "forgotten",
@@ -215,6 +218,10 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
         },
     )?;
     let diffs = kinds::diff(d, &o);
+    let forced = kinds::forcing_replacement(d.address.kind, &diffs);
+    if !forced.is_empty() {
+        return replace(cx, d, &o, forced).await;
+    }
     if !diffs.is_empty() {
         kinds::update(&op, &o, d, &diffs).await?;
         if action == Action::Unchanged {
@@ -222,6 +229,56 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
         }
     }
     Ok((action, outputs))
+}
+
+/// Replaces a resource whose `forced` attributes cannot change in place:
+/// deletes it, forgets it, creates it anew. A kill in between converges: the
+/// next run reads the old id as gone and finds the new one by its tag or
+/// name, or creates it. Kinds that hold data are refused, and so is a
+/// resource something still uses (AWS says so on the delete).
+async fn replace(cx: &Cx, d: &Desired, o: &Observed, forced: Vec<String>) -> Result<Reconciled> {
+    let kind = d.address.kind;
+    if kinds::holds_data(kind) {
+        return Err(Error::Invalid(format!(
+            "{}: {} cannot change in place, and replacing it would delete what it holds; \
+             Strata does not do that on its own (change the spec back, or destroy and apply)",
+            d.address,
+            forced.join(", ")
+        )));
+    }
+    let op = cx.op(&d.address);
+    let address = d.address.to_string();
+    // Deleting may need what the create recorded (a rule's group id).
+    let old = Owned {
+        address: address.clone(),
+        kind: kind.as_str().into(),
+        id: o.id.clone(),
+        outputs: outputs_of(d, o),
+    };
+    tracing::info!(%address, attributes = ?forced, "replacing");
+    match kinds::delete(&op, kind, &old).await {
+        Ok(()) => {}
+        Err(e) if e.is_not_found() => {}
+        Err(e) => {
+            return Err(Error::Invalid(format!(
+                "{address}: {} cannot change in place; deleting it to replace it failed: {e}",
+                forced.join(", ")
+            )));
+        }
+    }
+    cx.journal.disown(&cx.env, &address)?;
+    let n = kinds::create(&op, d).await?;
+    let outputs = outputs_of(d, &n);
+    cx.journal.own(
+        &cx.env,
+        &Owned {
+            address,
+            kind: kind.as_str().into(),
+            id: n.id.clone(),
+            outputs: outputs.clone(),
+        },
+    )?;
+    Ok((Action::Replaced(forced), outputs))
 }
 
 /// The graph's dependencies restricted to itself.

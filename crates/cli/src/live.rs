@@ -174,6 +174,9 @@ impl Progress {
                 }
                 let detail = match action {
                     Action::Updated(attrs) => format!(" ({})", attrs.join(", ")),
+                    Action::Replaced(attrs) => {
+                        format!(" ({} cannot change in place)", attrs.join(", "))
+                    }
                     Action::Failed(e) => format!(": {e}"),
                     Action::Blocked(by) => format!(" (waits for {by})"),
                     Action::Skipped(_) | Action::Unchanged => return,
@@ -301,9 +304,10 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
 }
 
 /// Prints what an apply would do: `+` create, `~` update (with the
-/// attributes), `!` recreate (deleted out of band), then the counts.
+/// attributes), `-/+` replace (attributes that cannot change in place), `!`
+/// recreate (deleted out of band), then the counts.
 fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
-    let (mut create, mut update, mut same) = (0, 0, 0);
+    let (mut create, mut update, mut replace, mut same) = (0, 0, 0, 0);
     for (a, s) in seen {
         match s {
             engine::Seen::NotCreated => {
@@ -316,8 +320,20 @@ fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
             }
             engine::Seen::Live(d, o) => {
                 let diffs = strata_aws::kinds::diff(d, o);
+                let forced = strata_aws::kinds::forcing_replacement(d.address.kind, &diffs);
                 if diffs.is_empty() {
                     same += 1;
+                } else if !forced.is_empty() {
+                    replace += 1;
+                    let refused = if strata_aws::kinds::holds_data(d.address.kind) {
+                        "; holds data: refused"
+                    } else {
+                        ""
+                    };
+                    eprintln!(
+                        "-/+ {a} ({} cannot change in place{refused})",
+                        forced.join(", ")
+                    );
                 } else {
                     update += 1;
                     let attrs: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
@@ -327,7 +343,9 @@ fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
             engine::Seen::Skipped => {}
         }
     }
-    eprintln!("plan: {create} to create, {update} to update, {same} unchanged");
+    eprintln!(
+        "plan: {create} to create, {update} to update, {replace} to replace, {same} unchanged"
+    );
 }
 
 fn show(v: &strata_model::Value) -> String {

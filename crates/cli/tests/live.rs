@@ -313,6 +313,43 @@ fn apply_verify_reapply_drift_fix_destroy() {
             .all(|v| v == true)
     );
 
+    // A change AWS cannot make in place (a rule's CIDR) is a replacement:
+    // previewed as such, then made, leaving one rule, not two.
+    moto.py(&moto.url, &["widen", "shop", ENV]);
+    let dry = run(
+        &["apply", &spec(), "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    let said = text(&dry.stderr);
+    assert!(
+        said.contains(
+            "-/+ dev.network.aws_vpc_security_group_ingress_rule.endpoints_https (cidr_ipv4 cannot change in place)"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("0 to update, 1 to replace"), "{said}");
+    let fix = run(
+        &["drift", &spec(), "--env", ENV, "--fix", "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&fix, "drift --fix replacing a rule");
+    assert!(
+        text(&fix.stdout).contains("1 replaced"),
+        "{}",
+        text(&fix.stdout)
+    );
+    assert_ok(
+        &run(&["drift", &spec(), "--env", ENV], dir.path(), &moto.url),
+        "drift after the replacement",
+    );
+    assert_eq!(
+        moto.inventory(),
+        inventory,
+        "the replaced rule is not doubled"
+    );
+
     // Destroy: nothing tagged remains.
     let destroy = run(
         &["destroy", &spec(), "--env", ENV, "--yes"],

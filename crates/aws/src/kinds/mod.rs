@@ -170,6 +170,113 @@ pub(crate) async fn unless_same(
     }
 }
 
+/// Which attributes of a kind AWS can change in place. **Invariant:** each
+/// kind's `update` changes exactly these (its `cannot_update` arms are the
+/// guard); the engine replaces a resource whose diff holds any other.
+enum InPlace {
+    /// Every attribute (settings written whole, tags, documents).
+    All,
+    /// Only these.
+    Only(&'static [&'static str]),
+    /// All but these.
+    Except(&'static [&'static str]),
+}
+
+fn in_place(kind: Kind) -> InPlace {
+    use InPlace::*;
+    match kind {
+        Kind::AwsNatGateway
+        | Kind::AwsEc2TransitGateway
+        | Kind::AwsEip
+        | Kind::AwsVpcSecurityGroupIngressRule
+        | Kind::AwsVpcSecurityGroupEgressRule
+        | Kind::AwsVpcEndpoint
+        | Kind::AwsEc2TransitGatewayVpcAttachment
+        | Kind::AwsFlowLog
+        | Kind::AwsRouteTable
+        | Kind::AwsAcmCertificate
+        | Kind::AwsIamRolePolicyAttachment
+        | Kind::AwsS3Bucket
+        | Kind::AwsRoute53Zone => Only(&[]),
+        Kind::AwsRouteTableAssociation => Only(&["route_table_id"]),
+        Kind::AwsSecurityGroup => Only(&["unmanaged_rules"]),
+        Kind::AwsSubnet => Only(&["map_public_ip_on_launch"]),
+        Kind::AwsVpc => Only(&["enable_dns_hostnames", "enable_dns_support"]),
+        Kind::AwsEcsService => Only(&["enable_execute_command", "desired_count"]),
+        Kind::AwsLb => Except(&["internal"]),
+        Kind::AwsLbListener => Except(&["port"]),
+        Kind::AwsLbTargetGroup => Only(&["health_check_path"]),
+        Kind::AwsEcrRepository => Only(&["image_tag_mutability", "scan_on_push"]),
+        Kind::AwsKmsKey => Only(&[
+            "enable_key_rotation",
+            "rotation_period_in_days",
+            "policy",
+            "description",
+        ]),
+        Kind::AwsRdsCluster => Only(&[
+            "deletion_protection",
+            "backup_retention_period",
+            "iam_database_authentication_enabled",
+            "vpc_security_group_ids",
+        ]),
+        Kind::AwsRdsClusterInstance => Only(&[
+            "instance_class",
+            "publicly_accessible",
+            "auto_minor_version_upgrade",
+        ]),
+        Kind::AwsCloudwatchLogGroup => Only(&["retention_in_days", "kms_key_id"]),
+        Kind::AwsSecretsmanagerSecret => Only(&["description", "kms_key_id"]),
+        Kind::AwsEksCluster => Only(&[
+            "endpoint_public_access",
+            "endpoint_private_access",
+            "enabled_cluster_log_types",
+            "version",
+        ]),
+        Kind::AwsEksNodeGroup => Only(&["min_size", "max_size"]),
+        Kind::AwsIamRole => Only(&[
+            "assume_role_policy",
+            "inline_policy",
+            "max_session_duration",
+        ]),
+        Kind::AwsIamPolicy => Only(&["policy"]),
+        _ => All,
+    }
+}
+
+/// The attributes among `diffs` that AWS cannot change in place: a
+/// resource with any must be replaced (deleted and created again).
+pub fn forcing_replacement(kind: Kind, diffs: &[Diff]) -> Vec<String> {
+    let rule = in_place(kind);
+    diffs
+        .iter()
+        .map(|x| x.attribute.as_str())
+        .filter(|a| match &rule {
+            InPlace::All => false,
+            InPlace::Only(ok) => !ok.contains(a),
+            InPlace::Except(no) => no.contains(a),
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Kinds that hold data (rows, objects, key material, secrets, images,
+/// logs, a cluster's workloads): Strata does not replace them on its own,
+/// since replacing means deleting what they hold.
+pub fn holds_data(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AwsRdsCluster
+            | Kind::AwsRdsClusterInstance
+            | Kind::AwsS3Bucket
+            | Kind::AwsKmsKey
+            | Kind::AwsSecretsmanagerSecret
+            | Kind::AwsEcrRepository
+            | Kind::AwsCloudwatchLogGroup
+            | Kind::AwsEksCluster
+            | Kind::AwsRoute53Zone
+    )
+}
+
 /// The update of a kind none of whose attributes can change in place.
 pub(crate) fn immutable(d: &Desired, diffs: &[Diff]) -> Result<()> {
     if diffs.is_empty() {
@@ -182,7 +289,7 @@ pub(crate) fn immutable(d: &Desired, diffs: &[Diff]) -> Result<()> {
 pub(crate) fn cannot_update(d: &Desired, diffs: &[Diff]) -> Error {
     let names: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
     Error::Invalid(format!(
-        "{}: {} cannot change in place; replacing resources is not supported yet (destroy and apply it)",
+        "{}: {} cannot change in place, and the resource was not replaced",
         d.address,
         names.join(", ")
     ))
@@ -400,6 +507,37 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["sse_algorithm"]
         );
+    }
+
+    #[test]
+    fn attributes_aws_cannot_change_in_place_force_a_replacement() {
+        let d = |attrs: &[&str]| -> Vec<Diff> {
+            attrs
+                .iter()
+                .map(|a| Diff {
+                    attribute: (*a).to_owned(),
+                    desired: Value::Null,
+                    live: Value::Null,
+                })
+                .collect()
+        };
+        assert_eq!(
+            forcing_replacement(Kind::AwsLb, &d(&["idle_timeout", "internal"])),
+            vec!["internal"]
+        );
+        assert!(forcing_replacement(Kind::AwsLb, &d(&["idle_timeout"])).is_empty());
+        assert!(forcing_replacement(Kind::AwsKmsKey, &d(&["policy"])).is_empty());
+        assert_eq!(
+            forcing_replacement(Kind::AwsKmsKey, &d(&["key_usage", "policy"])),
+            vec!["key_usage"]
+        );
+        assert_eq!(
+            forcing_replacement(Kind::AwsVpcSecurityGroupIngressRule, &d(&["cidr_ipv4"])),
+            vec!["cidr_ipv4"]
+        );
+        assert!(forcing_replacement(Kind::AwsCloudwatchMetricAlarm, &d(&["threshold"])).is_empty());
+        assert!(holds_data(Kind::AwsRdsCluster) && holds_data(Kind::AwsS3Bucket));
+        assert!(!holds_data(Kind::AwsVpcSecurityGroupIngressRule));
     }
 
     #[test]

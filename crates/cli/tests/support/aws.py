@@ -1,6 +1,6 @@
 """Reads and changes an AWS endpoint (the moto server in tests) with boto3:
 an independent client to check what `strata apply` made, and to change
-things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|tagged APP ENV"""
+things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|widen|tagged APP ENV"""
 
 import json
 import sys
@@ -226,6 +226,25 @@ def tamper():
     return {"group": group}
 
 
+def widen():
+    """Out-of-band change of what cannot change in place: the VPC endpoints'
+    HTTPS rule opened from the VPC's range to the world."""
+    ec2 = client("ec2")
+    address = sys.argv[4] + ".network.aws_vpc_security_group_ingress_rule.endpoints_https"
+    rule = [
+        r for r in ec2.describe_security_group_rules()["SecurityGroupRules"]
+        if tag(r.get("Tags")) == address
+    ][0]
+    ec2.modify_security_group_rules(
+        GroupId=rule["GroupId"],
+        SecurityGroupRules=[{
+            "SecurityGroupRuleId": rule["SecurityGroupRuleId"],
+            "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIpv4": "0.0.0.0/0"},
+        }],
+    )
+    return {"rule": rule["SecurityGroupRuleId"]}
+
+
 def protection():
     """Deletion protection on the databases and load balancers."""
     rds = client("rds")
@@ -281,4 +300,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
