@@ -192,7 +192,7 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
     let o = match seen {
         Some(o) => o,
         None => {
-            let o = kinds::create(&op, d).await?;
+            let o = create_when_ready(&op, d).await?;
             let outputs = outputs_of(d, &o);
             cx.journal.own(
                 &cx.env,
@@ -231,6 +231,51 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
     Ok((action, outputs))
 }
 
+/// Whether an error is AWS not seeing a just-made IAM role or policy yet:
+/// IAM is eventually consistent, and the service the role is handed to
+/// (CodeBuild, ECS, EKS, Config, CloudTrail, RDS monitoring, …) says it
+/// cannot assume it, or that it lacks permissions, for some seconds after
+/// the role was created. Nothing was made by the failed call.
+pub(crate) fn iam_not_ready(code: &str, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    // The caller's own permissions (`User: …:assumed-role/… is not
+    // authorized`) will not change by waiting.
+    if m.starts_with("user:") || m.contains(":assumed-role/") {
+        return false;
+    }
+    matches!(
+        code,
+        "InvalidRoleException"
+            | "InsufficientDeliveryPolicyException"
+            | "InsufficientCloudWatchLogsPolicyException"
+            | "InvalidCloudWatchLogsRoleArnException"
+            | "InsufficientS3BucketPolicyException"
+    ) || (m.contains("role")
+        && (m.contains("assume")
+            || m.contains("not authorized")
+            || m.contains("required permissions")
+            || m.contains("does not exist")))
+}
+
+/// `create`, tried again for up to two minutes while AWS does not see a
+/// role made moments earlier (see `iam_not_ready`).
+async fn create_when_ready(op: &crate::cx::Op<'_>, d: &Desired) -> Result<Observed> {
+    let start = Instant::now();
+    let mut wait = Duration::from_secs(2);
+    loop {
+        match kinds::create(op, d).await {
+            Err(Error::Aws { code, message, .. })
+                if iam_not_ready(&code, &message) && start.elapsed() < Duration::from_secs(120) =>
+            {
+                tracing::info!(address = %d.address, %code, "IAM not consistent yet; retrying the create");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 3 / 2).min(Duration::from_secs(15));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Replaces a resource whose `forced` attributes cannot change in place:
 /// deletes it, forgets it, creates it anew. A kill in between converges: the
 /// next run reads the old id as gone and finds the new one by its tag or
@@ -267,7 +312,7 @@ async fn replace(cx: &Cx, d: &Desired, o: &Observed, forced: Vec<String>) -> Res
         }
     }
     cx.journal.disown(&cx.env, &address)?;
-    let n = kinds::create(&op, d).await?;
+    let n = create_when_ready(&op, d).await?;
     let outputs = outputs_of(d, &n);
     cx.journal.own(
         &cx.env,
@@ -1063,6 +1108,51 @@ mod tests {
         let out = unprovisionable(&g);
         assert!(out.contains(&folder.address) && out.contains(&dash.address));
         assert!(!out.contains(&vpc.address) && !out.contains(&subnet.address));
+    }
+
+    #[test]
+    fn a_role_not_yet_visible_is_told_from_a_real_failure() {
+        for (code, message) in [
+            (
+                "InvalidInputException",
+                "CodeBuild is not authorized to perform: sts:AssumeRole on arn:aws:iam::1:role/b",
+            ),
+            (
+                "InvalidParameterException",
+                "Role with arn: arn:aws:iam::1:role/e could not be assumed because it does not exist or the trusted entity is not correct",
+            ),
+            (
+                "InvalidParameterValue",
+                "IAM role ARN value is invalid or does not include the required permissions for: ENHANCED_MONITORING",
+            ),
+            (
+                "InsufficientDeliveryPolicyException",
+                "Insufficient delivery policy to s3 bucket",
+            ),
+            ("InvalidRoleException", "The role is not valid"),
+        ] {
+            assert!(iam_not_ready(code, message), "{code}: {message}");
+        }
+        for (code, message) in [
+            (
+                "InvalidParameterValue",
+                "Value (10.0.0.0/33) for parameter cidrBlock is invalid",
+            ),
+            (
+                "AccessDenied",
+                "User is not authorized to perform: ec2:CreateVpc",
+            ),
+            (
+                "AccessDeniedException",
+                "User: arn:aws:sts::1:assumed-role/Deploy/s is not authorized to perform: iam:PassRole on resource: role/b",
+            ),
+            (
+                "LimitExceeded",
+                "The maximum number of VPCs has been reached",
+            ),
+        ] {
+            assert!(!iam_not_ready(code, message), "{code}: {message}");
+        }
     }
 
     #[test]
