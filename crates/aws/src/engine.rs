@@ -49,6 +49,9 @@ pub enum Action {
     Deleted,
     /// Already gone; forgotten.
     Forgotten,
+    /// An account setting that existed before Strata: left in place by
+    /// destroy, and forgotten.
+    Kept,
     /// Not applied: the live engine does not provision this kind yet, or it
     /// is not an AWS resource (Grafana objects ship as rendered files).
     Skipped(String),
@@ -69,6 +72,7 @@ impl Action {
             Action::Unchanged => "unchanged",
             Action::Deleted => "deleted",
             Action::Forgotten => "forgotten",
+            Action::Kept => "left in place (existed before Strata)",
             Action::Skipped(_) => "skipped",
             Action::Blocked(_) => "blocked",
             Action::Failed(_) => "failed",
@@ -187,12 +191,18 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
         seen = kinds::find(&op, d).await?;
         if seen.is_some() {
             action = Action::Adopted;
+            // An account setting no run of ours made existed before us.
+            if kinds::singleton(d.address.kind) {
+                let ours = cx.journal.touched_since_destroy(&cx.env, &address)?;
+                cx.journal.set_preexisting(&cx.env, &address, !ours)?;
+            }
         }
     }
     let o = match seen {
         Some(o) => o,
         None => {
             let o = create_when_ready(&op, d).await?;
+            cx.journal.set_preexisting(&cx.env, &address, false)?;
             let outputs = outputs_of(d, &o);
             cx.journal.own(
                 &cx.env,
@@ -795,6 +805,7 @@ pub async fn destroy(
     let mut report = Report::default();
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let force_ = force;
+    let preexisting = Arc::new(cx.journal.preexisting(&cx.env)?);
     for wave in order {
         let mut tasks = JoinSet::new();
         for a in wave {
@@ -804,11 +815,16 @@ pub async fn destroy(
             };
             let cx = cx.clone();
             let permits = permits.clone();
+            let preexisting = preexisting.clone();
             on(&Event::Started(address.clone()));
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let t = Instant::now();
                 let kind: Kind = address.kind;
+                if preexisting.contains(&o.address) {
+                    let _ = cx.journal.disown(&cx.env, &o.address);
+                    return (address, Action::Kept, t.elapsed());
+                }
                 let op = cx.op(&address);
                 let result = if force_ {
                     unprotect(&op, kind, &o).await
@@ -932,7 +948,15 @@ pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remainin
         }
     }
     let outputs: Outputs = BTreeMap::new();
+    let preexisting = cx.journal.preexisting(&cx.env)?;
     for r in graph.iter().filter(|r| kinds::supported(r.kind)) {
+        if preexisting.contains(&r.address.to_string()) {
+            out.retained.push(format!(
+                "{} (existed before Strata: left in place)",
+                r.address
+            ));
+            continue;
+        }
         // Desired values that refer to deleted resources cannot resolve;
         // kinds found by name or tag alone still can be looked up.
         let Ok(d) = Desired::new(&strip_refs(r), &outputs) else {

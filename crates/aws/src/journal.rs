@@ -5,7 +5,7 @@
 //! and resolves by adopting what exists (found by tag or name) instead of
 //! creating it again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -68,6 +68,11 @@ impl Journal {
                 started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
                 finished_at TEXT,
                 outcome TEXT
+            );
+            CREATE TABLE IF NOT EXISTS preexisting (
+                env TEXT NOT NULL,
+                address TEXT NOT NULL,
+                PRIMARY KEY (env, address)
             );
             CREATE TABLE IF NOT EXISTS calls (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -204,6 +209,49 @@ impl Journal {
         Ok(rows)
     }
 
+    /// Whether a run of `env` since its last destroy made a mutating call
+    /// for `address`: what such a run made is Strata's even when it was
+    /// killed before recording it as owned.
+    pub fn touched_since_destroy(&self, env: &str, address: &str) -> Result<bool> {
+        let n: i64 = self.lock().query_row(
+            "SELECT count(*) FROM calls JOIN runs USING (run)
+             WHERE runs.env = ?1 AND calls.address = ?2
+               AND run > COALESCE((SELECT max(run) FROM runs
+                                   WHERE env = ?1 AND command = 'destroy'), 0)",
+            params![env, address],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Records that the account setting at `address` existed before Strata
+    /// took it over (`true`), or that Strata made it (`false`).
+    pub fn set_preexisting(&self, env: &str, address: &str, yes: bool) -> Result<()> {
+        let c = self.lock();
+        if yes {
+            c.execute(
+                "INSERT OR IGNORE INTO preexisting (env, address) VALUES (?1, ?2)",
+                params![env, address],
+            )?;
+        } else {
+            c.execute(
+                "DELETE FROM preexisting WHERE env = ?1 AND address = ?2",
+                params![env, address],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The addresses of `env` whose account settings existed before Strata.
+    pub fn preexisting(&self, env: &str) -> Result<BTreeSet<String>> {
+        let c = self.lock();
+        let mut st = c.prepare("SELECT address FROM preexisting WHERE env = ?1")?;
+        let rows = st
+            .query_map(params![env], |r| r.get(0))?
+            .collect::<Result<BTreeSet<String>, _>>()?;
+        Ok(rows)
+    }
+
     /// How many calls `run` journalled (mutating calls made).
     pub fn calls_of(&self, run: i64) -> Result<i64> {
         Ok(self.lock().query_row(
@@ -277,5 +325,23 @@ mod tests {
         assert_eq!(j.all("dev").unwrap(), vec![o.clone()]);
         j.disown("dev", &o.address).unwrap();
         assert_eq!(j.get("dev", &o.address).unwrap(), None);
+    }
+
+    #[test]
+    fn what_a_run_touched_is_ours_until_the_next_destroy() {
+        let j = Journal::in_memory().unwrap();
+        let hub = "dev.security.aws_securityhub_account.main";
+        assert!(!j.touched_since_destroy("dev", hub).unwrap());
+        let run = j.start_run("dev", "apply").unwrap();
+        j.intent(run, hub, "EnableSecurityHub").unwrap();
+        assert!(j.touched_since_destroy("dev", hub).unwrap());
+        assert!(!j.touched_since_destroy("prod", hub).unwrap());
+        j.start_run("dev", "destroy").unwrap();
+        assert!(!j.touched_since_destroy("dev", hub).unwrap());
+        j.set_preexisting("dev", hub, true).unwrap();
+        j.set_preexisting("dev", hub, true).unwrap();
+        assert_eq!(j.preexisting("dev").unwrap().len(), 1);
+        j.set_preexisting("dev", hub, false).unwrap();
+        assert!(j.preexisting("dev").unwrap().is_empty());
     }
 }

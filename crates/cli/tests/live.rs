@@ -471,6 +471,48 @@ fn apply_refuses_without_a_terminal_or_yes_and_on_the_wrong_account() {
 }
 
 #[test]
+fn account_settings_that_existed_before_strata_are_managed_then_left_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start(dir.path());
+    moto.py(&moto.url, &["preset"]);
+    let first = apply(dir.path(), &moto.url);
+    assert_ok(&first, "apply over existing account settings");
+    let has =
+        |inv: &serde_json::Value, row: serde_json::Value| inv.as_array().unwrap().contains(&row);
+    let inv = moto.inventory();
+    assert!(
+        has(&inv, serde_json::json!(["password_policy", "14"])),
+        "the spec's policy replaces the weaker one while the environment lives: {inv:#}"
+    );
+    let destroy = run(
+        &["destroy", &spec(), "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&destroy, "destroy");
+    let said = text(&destroy.stdout);
+    assert!(
+        said.contains("2 left in place (existed before Strata)"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "dev.security.aws_securityhub_account.main (existed before Strata: left in place)"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("nothing tagged strata:app=shop strata:env=dev remains"),
+        "{said}"
+    );
+    assert_eq!(
+        moto.inventory(),
+        serde_json::json!([["password_policy", "14"], ["securityhub", "enabled"]]),
+        "what the account had before is still there; everything Strata made is gone"
+    );
+}
+
+#[test]
 fn destroy_honours_deletion_protection_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     // `prod` is account 444444444444 and protects its database and load balancer.

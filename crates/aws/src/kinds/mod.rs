@@ -277,6 +277,23 @@ pub fn holds_data(kind: Kind) -> bool {
     )
 }
 
+/// Account or region settings that exist once (a detector, a hub, a
+/// password policy, the Config recorder): one that existed before Strata
+/// is managed while the environment lives, and left in place by destroy.
+pub fn singleton(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AwsGuarddutyDetector
+            | Kind::AwsSecurityhubAccount
+            | Kind::AwsIamAccountPasswordPolicy
+            | Kind::AwsS3AccountPublicAccessBlock
+            | Kind::AwsEbsEncryptionByDefault
+            | Kind::AwsConfigConfigurationRecorder
+            | Kind::AwsConfigDeliveryChannel
+            | Kind::AwsConfigConfigurationRecorderStatus
+    )
+}
+
 /// The update of a kind none of whose attributes can change in place.
 pub(crate) fn immutable(d: &Desired, diffs: &[Diff]) -> Result<()> {
     if diffs.is_empty() {

@@ -1,6 +1,6 @@
 """Reads and changes an AWS endpoint (the moto server in tests) with boto3:
 an independent client to check what `strata apply` made, and to change
-things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|widen|tagged APP ENV"""
+things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|widen|preset|tagged APP ENV"""
 
 import json
 import sys
@@ -245,6 +245,14 @@ def widen():
     return {"rule": rule["SecurityGroupRuleId"]}
 
 
+def preset():
+    """Account settings made before Strata (by an organisation's baseline):
+    Security Hub on, a weaker password policy."""
+    client("securityhub").enable_security_hub(EnableDefaultStandards=False)
+    client("iam").update_account_password_policy(MinimumPasswordLength=8)
+    return {}
+
+
 def protection():
     """Deletion protection on the databases and load balancers."""
     rds = client("rds")
@@ -300,4 +308,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
