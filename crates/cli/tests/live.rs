@@ -510,6 +510,44 @@ fn account_settings_that_existed_before_strata_are_managed_then_left_in_place() 
         serde_json::json!([["password_policy", "14"], ["securityhub", "enabled"]]),
         "what the account had before is still there; everything Strata made is gone"
     );
+
+    // The environment comes back: the secrets an hour-old destroy scheduled
+    // for deletion are restored (their names are held until then), and the
+    // account settings are recognised as the account's again. moto names a
+    // cluster's automated snapshot by the minute, so a cluster re-made in
+    // the minute its namesake was deleted collides there (not on AWS): start
+    // in the next minute.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    std::thread::sleep(std::time::Duration::from_secs(61 - now % 60));
+    let back = apply(dir.path(), &moto.url);
+    assert_ok(&back, "apply after destroy");
+    let inv = moto.inventory();
+    assert!(
+        has(
+            &inv,
+            serde_json::json!(["secret", "shop/dev/payments/api-key"])
+        ),
+        "the secret scheduled for deletion is live again: {inv:#}"
+    );
+    assert!(
+        text(&back.stdout).contains("2 adopted"),
+        "{}",
+        text(&back.stdout)
+    );
+    let again = run(
+        &["destroy", &spec(), "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&again, "second destroy");
+    assert!(
+        text(&again.stdout).contains("2 left in place"),
+        "{}",
+        text(&again.stdout)
+    );
 }
 
 #[test]

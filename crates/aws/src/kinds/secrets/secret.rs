@@ -55,8 +55,14 @@ pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
     let out = match op.write("CreateSecret", call.send()).await {
         Ok(out) => out,
         // The name is held by a secret scheduled for deletion (an earlier
-        // destroy): bring that one back instead.
-        Err(e) if e.code() == Some("InvalidRequestException") => {
+        // destroy): bring that one back instead. AWS says so with
+        // InvalidRequestException; emulators with ResourceExistsException.
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("InvalidRequestException" | "ResourceExistsException")
+            ) =>
+        {
             return observe(op, d.str("name")?, true).await?.ok_or(e);
         }
         Err(e) => return Err(e),
