@@ -9,12 +9,7 @@ use crate::journal::Owned;
 use crate::kinds::{Diff, Observed};
 use crate::value::Desired;
 
-const FLAGS: [&str; 4] = [
-    "block_public_acls",
-    "block_public_policy",
-    "ignore_public_acls",
-    "restrict_public_buckets",
-];
+use super::PAB_FLAGS as FLAGS;
 
 async fn observe(op: &Op<'_>) -> Result<Option<Observed>> {
     let out = op
@@ -30,20 +25,15 @@ async fn observe(op: &Op<'_>) -> Result<Option<Observed>> {
     Ok(out
         .and_then(|o| o.public_access_block_configuration().cloned())
         .map(|c| {
-            Observed::new(op.cx.account.clone())
-                .live("block_public_acls", c.block_public_acls().unwrap_or(false))
-                .live(
-                    "block_public_policy",
-                    c.block_public_policy().unwrap_or(false),
-                )
-                .live(
-                    "ignore_public_acls",
-                    c.ignore_public_acls().unwrap_or(false),
-                )
-                .live(
-                    "restrict_public_buckets",
-                    c.restrict_public_buckets().unwrap_or(false),
-                )
+            super::pab_observed(
+                &op.cx.account,
+                [
+                    c.block_public_acls(),
+                    c.block_public_policy(),
+                    c.ignore_public_acls(),
+                    c.restrict_public_buckets(),
+                ],
+            )
         }))
 }
 
