@@ -22,6 +22,19 @@ pub enum Error {
     /// the wrong type, an unresolved reference).
     #[error("{0}")]
     Invalid(String),
+    /// Another mutating run holds the environment's lock.
+    #[error(
+        "another run is changing environment `{env}` ({holder}; lock {}): nothing was done; run again when it ends",
+        path.display()
+    )]
+    Locked {
+        /// The environment.
+        env: String,
+        /// Who holds it, as the holder wrote it.
+        holder: String,
+        /// The lock file.
+        path: std::path::PathBuf,
+    },
     /// AWS answered, but not with what the call promises (no id in a create).
     #[error("{op}: AWS returned no {what}")]
     Missing {

@@ -6,13 +6,14 @@
 //! creating it again.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use strata_model::Value;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::{from_json, to_json};
 
 /// One resource the engine owns.
@@ -26,6 +27,47 @@ pub struct Owned {
     pub id: String,
     /// Computed attributes other resources refer to (`id`, `arn`, …).
     pub outputs: BTreeMap<String, Value>,
+}
+
+/// One mutating run (apply, drift --fix, destroy) per environment and state
+/// file at a time: two at once would each create what the other has not
+/// journalled yet. An OS file lock beside the journal, held until dropped
+/// and released by the OS when the process dies, so a killed run never
+/// leaves it stuck.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+    /// The lock file.
+    pub path: PathBuf,
+}
+
+impl RunLock {
+    /// Takes the lock of `env` beside the journal at `state`, or says who
+    /// holds it.
+    pub fn acquire(state: &Path, env: &str, command: &str) -> Result<Self> {
+        let path = state.with_extension(format!("{env}.lock"));
+        let io = |e: std::io::Error| Error::Invalid(format!("lock {}: {e}", path.display()));
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        if !fs4::fs_std::FileExt::try_lock_exclusive(&file).map_err(io)? {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            return Err(Error::Locked {
+                env: env.to_owned(),
+                holder: holder.trim().to_owned(),
+                path,
+            });
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        writeln!(file, "`{command}` by process {}", std::process::id()).map_err(io)?;
+        Ok(Self { _file: file, path })
+    }
 }
 
 /// The journal of one state directory.
@@ -343,5 +385,23 @@ mod tests {
         assert_eq!(j.preexisting("dev").unwrap().len(), 1);
         j.set_preexisting("dev", hub, false).unwrap();
         assert!(j.preexisting("dev").unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_mutating_run_per_environment_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.db");
+        let held = RunLock::acquire(&state, "dev", "apply").unwrap();
+        match RunLock::acquire(&state, "dev", "destroy") {
+            Err(Error::Locked { env, holder, .. }) => {
+                assert_eq!(env, "dev");
+                assert!(holder.starts_with("`apply` by process"), "{holder}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let other_env = RunLock::acquire(&state, "prod", "apply").unwrap();
+        drop(held);
+        RunLock::acquire(&state, "dev", "destroy").unwrap();
+        drop(other_env);
     }
 }

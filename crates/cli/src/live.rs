@@ -78,6 +78,19 @@ fn target(args: &LiveArgs) -> Result<Target> {
     })
 }
 
+/// The environment's run lock, for a command that changes it (exit 2 with
+/// who holds it when another run does).
+fn lock(t: &Target, command: &str) -> Result<strata_aws::journal::RunLock> {
+    match strata_aws::journal::RunLock::acquire(&t.state, t.env.as_str(), command) {
+        Ok(l) => Ok(l),
+        Err(e @ strata_aws::Error::Locked { .. }) => {
+            eprintln!("refusing: {e}");
+            Err(Exit(crate::exit::USAGE).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .thread_stack_size(8 << 20)
@@ -234,6 +247,11 @@ fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
 
 pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
     let t = target(args)?;
+    let _lock = if dry_run {
+        None
+    } else {
+        Some(lock(&t, "apply")?)
+    };
     let rt = runtime()?;
     rt.block_on(async {
         let cx = connect(&t, args, "apply").await?;
@@ -440,6 +458,7 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
         if !fix {
             return Err(Exit(DRIFT).into());
         }
+        let _lock = lock(&t, "drift --fix")?;
         confirm(&format!("Restore the desired state of {}?", t.env), yes)?;
         let cx = connect(&t, args, "drift --fix").await?;
         let progress = Progress::new(t.graph.len());
@@ -512,6 +531,7 @@ pub(crate) fn audit(args: &LiveArgs) -> Result<()> {
 
 pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
     let t = target(args)?;
+    let _lock = lock(&t, "destroy")?;
     let rt = runtime()?;
     rt.block_on(async {
         let cx = connect(&t, args, "destroy").await?;

@@ -468,6 +468,38 @@ fn apply_refuses_without_a_terminal_or_yes_and_on_the_wrong_account() {
         text(&out.stderr)
     );
     assert_eq!(moto.inventory(), serde_json::json!([]), "nothing was made");
+
+    // Another run holds the environment: apply and destroy refuse, saying who.
+    let held =
+        strata_aws::journal::RunLock::acquire(&dir.path().join("state.db"), ENV, "apply").unwrap();
+    for cmd in ["apply", "destroy"] {
+        let out = run(
+            &[cmd, &spec(), "--env", ENV, "--yes"],
+            dir.path(),
+            &moto.url,
+        );
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out.stderr));
+        let why = text(&out.stderr);
+        assert!(
+            why.contains("another run is changing environment `dev` (`apply` by process"),
+            "{why}"
+        );
+    }
+    assert_eq!(moto.inventory(), serde_json::json!([]), "nothing was made");
+    // Reading needs no lock.
+    let dry = run(
+        &["apply", &spec(), "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&dry, "a dry run beside a running apply");
+    drop(held);
+    let out = run(
+        &["destroy", &spec(), "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&out, "destroy once the lock is free");
 }
 
 #[test]
