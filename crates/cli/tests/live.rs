@@ -650,6 +650,14 @@ fn the_aws_side_of_a_two_region_eks_platform() {
             assert_eq!(c["secrets_encrypted"], true);
             assert_eq!(c["log_types"], 5);
             assert_eq!(c["node_groups"], 3, "one per AZ: {eks:#}");
+            assert_eq!(
+                c["oidc_provider"], true,
+                "IRSA: IAM trusts the issuer: {eks:#}"
+            );
+            assert!(
+                c["irsa_roles"].as_u64().unwrap() >= 2,
+                "service accounts' roles trust the issuer, subject and audience: {eks:#}"
+            );
         }
     }
     // (A re-apply is not asserted here: the emulator drops the set identifier
@@ -664,6 +672,49 @@ fn the_aws_side_of_a_two_region_eks_platform() {
     assert_eq!(gone["us-east-1"]["clusters"], serde_json::json!({}));
     assert_eq!(gone["us-west-2"]["transit_gateways"], 0);
     assert_eq!(moto.inventory(), serde_json::json!([]));
+}
+
+#[test]
+fn the_eks_platform_example_with_irsa_and_alert_subscriptions_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start(dir.path());
+    let spec = root().join("examples/eks-platform").display().to_string();
+    let strata = |args: &[&str]| {
+        let mut all = vec![args[0], spec.as_str(), "--env", "prod"];
+        all.extend(&args[1..]);
+        run(&all, dir.path(), &moto.url)
+    };
+    assert_ok(&strata(&["apply", "--yes"]), "apply eks-platform prod");
+    let inventory = moto.py(&moto.url, &["inventory", "eu-central-1"]);
+    let rows = inventory.as_array().unwrap();
+    assert!(
+        rows.contains(&serde_json::json!([
+            "sns_subscription",
+            "portal-prod-alerts",
+            "email",
+            "platform@example.com"
+        ])),
+        "{inventory:#}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "oidc_provider" && r[1] == "oidc.eks.eu-central-1.amazonaws.com"),
+        "{inventory:#}"
+    );
+    let again = strata(&["apply", "--yes"]);
+    assert_ok(&again, "re-apply");
+    assert_eq!(
+        mutating_calls(&text(&again.stdout)),
+        0,
+        "{}",
+        text(&again.stdout)
+    );
+    assert_ok(&strata(&["drift"]), "drift after apply");
+    assert_ok(&strata(&["destroy", "--yes", "--force"]), "destroy");
+    assert_eq!(
+        moto.py(&moto.url, &["inventory", "eu-central-1"]),
+        serde_json::json!([])
+    );
 }
 
 #[test]

@@ -114,6 +114,8 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
         Kind::AwsAppautoscalingPolicy => Some(autoscaling::policy::flat),
         Kind::AwsConfigConfigurationRecorder => Some(config::recorder::flat),
         Kind::AwsCodebuildProject => Some(codebuild::project::flat),
+        Kind::AwsIamRole => Some(iam::role::flat),
+        Kind::AwsIamOpenidConnectProvider => Some(iam::oidc_provider::flat),
         _ => None,
     };
     let flat = flatten.map(|f| f(d));
@@ -197,7 +199,9 @@ fn in_place(kind: Kind) -> InPlace {
         | Kind::AwsAcmCertificate
         | Kind::AwsIamRolePolicyAttachment
         | Kind::AwsS3Bucket
-        | Kind::AwsRoute53Zone => Only(&[]),
+        | Kind::AwsRoute53Zone
+        | Kind::AwsSnsTopicSubscription => Only(&[]),
+        Kind::AwsIamOpenidConnectProvider => Only(&["client_id_list"]),
         Kind::AwsRouteTableAssociation => Only(&["route_table_id"]),
         Kind::AwsSecurityGroup => Only(&["unmanaged_rules"]),
         Kind::AwsSubnet => Only(&["map_public_ip_on_launch"]),
@@ -447,6 +451,8 @@ kinds! {
     AwsConfigDeliveryChannel => config::channel,
     AwsConfigConfigurationRecorderStatus => config::status,
     AwsCodebuildProject => codebuild::project,
+    AwsIamOpenidConnectProvider => iam::oidc_provider,
+    AwsSnsTopicSubscription => sns::subscription,
 }
 
 #[cfg(test)]

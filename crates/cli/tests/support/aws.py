@@ -1,6 +1,6 @@
 """Reads and changes an AWS endpoint (the moto server in tests) with boto3:
 an independent client to check what `strata apply` made, and to change
-things out of band. Usage: aws.py ENDPOINT inventory|properties|tamper|widen|preset|tagged APP ENV"""
+things out of band. Usage: aws.py ENDPOINT inventory [REGION]|properties|tamper|widen|preset|tagged APP ENV"""
 
 import json
 import sys
@@ -30,7 +30,9 @@ def tag(tags, key="strata:address"):
 
 
 def inventory():
-    global ACCOUNT
+    global ACCOUNT, REGION
+    if len(sys.argv) > 3:
+        REGION = sys.argv[3]
     ACCOUNT = client("sts").get_caller_identity()["Account"]
     """Every resource the engine can make, keyed without physical ids, so
     two runs on two emulators compare equal when they made the same things."""
@@ -86,6 +88,8 @@ def inventory():
             out.append(("iam_attachment", r["RoleName"], p["PolicyArn"].split(":")[-1]))
         for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]:
             out.append(("iam_inline", r["RoleName"], p))
+    for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        out.append(("oidc_provider", p["Arn"].split("oidc-provider/")[1].split("/id/")[0]))
     for p in iam.list_policies(Scope="Local")["Policies"]:
         out.append(("iam_policy", p["PolicyName"]))
     logs = client("logs")
@@ -105,6 +109,8 @@ def inventory():
     for g in logs.describe_log_groups()["logGroups"]:
         for f in logs.describe_metric_filters(logGroupName=g["logGroupName"])["metricFilters"]:
             out.append(("metric_filter", g["logGroupName"], f["filterName"]))
+    for sub in client("sns").list_subscriptions()["Subscriptions"]:
+        out.append(("sns_subscription", sub["TopicArn"].split(":")[-1], sub["Protocol"], sub["Endpoint"]))
     cb = client("codebuild")
     for name in cb.list_projects()["projects"]:
         out.append(("codebuild_project", name))
@@ -268,6 +274,28 @@ def protection():
     return out
 
 
+def irsa(issuer):
+    """Whether IAM trusts the cluster's issuer, and how many roles a
+    service account of the cluster can assume through it."""
+    iam = client("iam")
+    host = issuer.replace("https://", "")
+    arns = [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    provider = next((a for a in arns if a.endswith("oidc-provider/" + host)), None)
+    roles = 0
+    for r in iam.list_roles()["Roles"]:
+        for st in r["AssumeRolePolicyDocument"].get("Statement", []):
+            cond = st.get("Condition", {}).get("StringEquals", {})
+            if (
+                provider
+                and st.get("Principal", {}).get("Federated") == provider
+                and st.get("Action") == "sts:AssumeRoleWithWebIdentity"
+                and cond.get(host + ":sub", "").startswith("system:serviceaccount:")
+                and cond.get(host + ":aud") == "sts.amazonaws.com"
+            ):
+                roles += 1
+    return {"oidc_provider": provider is not None, "irsa_roles": roles}
+
+
 def eks():
     """The AWS side of the EKS examples, per region."""
     out = {}
@@ -285,6 +313,7 @@ def eks():
                 "secrets_encrypted": bool(c.get("encryptionConfig")),
                 "log_types": len(logging),
                 "node_groups": len(e.list_nodegroups(clusterName=name)["nodegroups"]),
+                **irsa(c["identity"]["oidc"]["issuer"]),
             }
         ec2 = client("ec2")
         tgws = [t for t in ec2.describe_transit_gateways()["TransitGateways"] if t["State"] != "deleted"]

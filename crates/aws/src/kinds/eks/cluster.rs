@@ -59,7 +59,7 @@ fn observed(c: &Cluster) -> Observed {
         .out("arn", c.arn().unwrap_or_default())
         .out("endpoint", c.endpoint().unwrap_or_default())
         .out(
-            "oidc_issuer",
+            "identity_oidc_issuer",
             c.identity()
                 .and_then(|i| i.oidc())
                 .and_then(|o| o.issuer())

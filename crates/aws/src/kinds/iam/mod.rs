@@ -6,6 +6,7 @@ use aws_sdk_iam::types::Tag;
 use crate::value::Desired;
 
 pub(crate) mod attachment;
+pub(crate) mod oidc_provider;
 pub(crate) mod password_policy;
 pub(crate) mod policy;
 pub(crate) mod role;

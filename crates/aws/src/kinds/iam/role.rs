@@ -5,11 +5,45 @@ use crate::cx::Op;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
 use crate::kinds::{Diff, Observed, cannot_update};
-use crate::value::Desired;
+use crate::value::{Desired, field};
+use strata_model::Value;
 
 use super::{document, tags};
 
 const INLINE: &str = "strata";
+
+/// The trust policy: `assume_role_policy` as given, or the one IRSA needs,
+/// made from `assume_role_web_identity` (the cluster's OIDC provider trusted
+/// for one service account's token).
+pub(crate) fn flat(d: &Desired) -> Desired {
+    let mut x = d.clone();
+    if d.get("assume_role_policy").is_none() {
+        if let Some(w) = d.map("assume_role_web_identity") {
+            let s = |k: &str| {
+                field(Some(w), k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            };
+            let host = s("provider_url").trim_start_matches("https://");
+            let doc = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Federated": s("provider_arn")},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": {
+                        format!("{host}:sub"): s("subject"),
+                        format!("{host}:aud"): s("audience"),
+                    }},
+                }],
+            });
+            x.attrs
+                .insert("assume_role_policy".into(), Value::String(doc.to_string()));
+        }
+    }
+    x.attrs.remove("assume_role_web_identity");
+    x
+}
 
 async fn observe(op: &Op<'_>, name: &str) -> Result<Option<Observed>> {
     let iam = &op.c().iam;
@@ -55,7 +89,7 @@ pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
     let mut call = iam
         .create_role()
         .role_name(name)
-        .assume_role_policy_document(d.json("assume_role_policy")?)
+        .assume_role_policy_document(flat(d).json("assume_role_policy")?)
         .set_tags(Some(tags(d)));
     if let Some(desc) = d.opt_str("description") {
         call = call.description(desc);
@@ -105,7 +139,7 @@ pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff
                     "UpdateAssumeRolePolicy",
                     iam.update_assume_role_policy()
                         .role_name(&o.id)
-                        .policy_document(d.json("assume_role_policy")?)
+                        .policy_document(flat(d).json("assume_role_policy")?)
                         .send(),
                 )
                 .await?;

@@ -1,3 +1,4 @@
 //! SNS kinds.
 
+pub(crate) mod subscription;
 pub(crate) mod topic;
