@@ -68,6 +68,7 @@ pub struct Clients {
     pub securityhub: aws_sdk_securityhub::Client,
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub s3control: aws_sdk_s3control::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl Clients {
@@ -136,6 +137,7 @@ impl Clients {
             securityhub: aws_sdk_securityhub::Client::new(&conf),
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&conf),
             s3control: aws_sdk_s3control::Client::from_conf(s3control),
+            sqs: aws_sdk_sqs::Client::new(&conf),
         }
     }
 }

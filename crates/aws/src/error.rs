@@ -64,6 +64,8 @@ impl Error {
                     "WAFNonexistentItemException"
                         | "ApplicationDoesNotExistException"
                         | "DeploymentGroupDoesNotExistException"
+                        | "QueueDoesNotExist"
+                        | "AWS.SimpleQueueService.NonExistentQueue"
                 )
         })
     }

@@ -675,7 +675,7 @@ fn the_aws_side_of_a_two_region_eks_platform() {
 }
 
 #[test]
-fn the_eks_platform_example_with_irsa_and_alert_subscriptions_round_trips() {
+fn the_eks_platform_example_round_trips_with_irsa_queues_and_subscriptions() {
     let dir = tempfile::tempdir().unwrap();
     let moto = Moto::start(dir.path());
     let spec = root().join("examples/eks-platform").display().to_string();
@@ -701,6 +701,13 @@ fn the_eks_platform_example_with_irsa_and_alert_subscriptions_round_trips() {
             .any(|r| r[0] == "oidc_provider" && r[1] == "oidc.eks.eu-central-1.amazonaws.com"),
         "{inventory:#}"
     );
+    // The event queue: encrypted, and failing messages go to its dead-letter queue.
+    for row in [
+        serde_json::json!(["sqs_queue", "portal-prod-events", "True", "True"]),
+        serde_json::json!(["sqs_queue", "portal-prod-events-dlq", "True", "False"]),
+    ] {
+        assert!(rows.contains(&row), "{row} in {inventory:#}");
+    }
     let again = strata(&["apply", "--yes"]);
     assert_ok(&again, "re-apply");
     assert_eq!(

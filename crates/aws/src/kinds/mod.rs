@@ -39,6 +39,7 @@ pub(crate) mod s3;
 pub(crate) mod secrets;
 pub(crate) mod securityhub;
 pub(crate) mod sns;
+pub(crate) mod sqs;
 pub(crate) mod ssm;
 pub(crate) mod wafv2;
 
@@ -202,6 +203,7 @@ fn in_place(kind: Kind) -> InPlace {
         | Kind::AwsRoute53Zone
         | Kind::AwsSnsTopicSubscription => Only(&[]),
         Kind::AwsIamOpenidConnectProvider => Only(&["client_id_list"]),
+        Kind::AwsSqsQueue => Except(&["fifo_queue"]),
         Kind::AwsRouteTableAssociation => Only(&["route_table_id"]),
         Kind::AwsSecurityGroup => Only(&["unmanaged_rules"]),
         Kind::AwsSubnet => Only(&["map_public_ip_on_launch"]),
@@ -278,6 +280,7 @@ pub fn holds_data(kind: Kind) -> bool {
             | Kind::AwsCloudwatchLogGroup
             | Kind::AwsEksCluster
             | Kind::AwsRoute53Zone
+            | Kind::AwsSqsQueue
     )
 }
 
@@ -453,6 +456,7 @@ kinds! {
     AwsCodebuildProject => codebuild::project,
     AwsIamOpenidConnectProvider => iam::oidc_provider,
     AwsSnsTopicSubscription => sns::subscription,
+    AwsSqsQueue => sqs::queue,
 }
 
 #[cfg(test)]

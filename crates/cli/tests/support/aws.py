@@ -111,6 +111,10 @@ def inventory():
             out.append(("metric_filter", g["logGroupName"], f["filterName"]))
     for sub in client("sns").list_subscriptions()["Subscriptions"]:
         out.append(("sns_subscription", sub["TopicArn"].split(":")[-1], sub["Protocol"], sub["Endpoint"]))
+    sqs = client("sqs")
+    for url in sqs.list_queues().get("QueueUrls", []):
+        a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        out.append(("sqs_queue", url.rsplit("/", 1)[1], bool(a.get("KmsMasterKeyId")), "RedrivePolicy" in a))
     cb = client("codebuild")
     for name in cb.list_projects()["projects"]:
         out.append(("codebuild_project", name))

@@ -1,0 +1,3 @@
+//! SQS kinds.
+
+pub(crate) mod queue;
