@@ -69,6 +69,7 @@ pub struct Clients {
     pub autoscaling: aws_sdk_applicationautoscaling::Client,
     pub s3control: aws_sdk_s3control::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub opensearch: aws_sdk_opensearch::Client,
 }
 
 impl Clients {
@@ -138,6 +139,7 @@ impl Clients {
             autoscaling: aws_sdk_applicationautoscaling::Client::new(&conf),
             s3control: aws_sdk_s3control::Client::from_conf(s3control),
             sqs: aws_sdk_sqs::Client::new(&conf),
+            opensearch: aws_sdk_opensearch::Client::new(&conf),
         }
     }
 }

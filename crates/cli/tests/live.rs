@@ -675,7 +675,7 @@ fn the_aws_side_of_a_two_region_eks_platform() {
 }
 
 #[test]
-fn the_eks_platform_example_round_trips_with_irsa_queues_and_subscriptions() {
+fn the_eks_platform_example_round_trips_with_irsa_queues_subscriptions_and_its_log_store() {
     let dir = tempfile::tempdir().unwrap();
     let moto = Moto::start(dir.path());
     let spec = root().join("examples/eks-platform").display().to_string();
@@ -718,6 +718,40 @@ fn the_eks_platform_example_round_trips_with_irsa_queues_and_subscriptions() {
     );
     assert_ok(&strata(&["drift"]), "drift after apply");
     assert_ok(&strata(&["destroy", "--yes", "--force"]), "destroy");
+    assert_eq!(
+        moto.py(&moto.url, &["inventory", "eu-central-1"]),
+        serde_json::json!([])
+    );
+
+    // The management environment's log store: an OpenSearch domain in the
+    // VPC, encrypted with its key and node to node, HTTPS only.
+    let mgmt = |args: &[&str]| {
+        let mut all = vec![args[0], spec.as_str(), "--env", "mgmt"];
+        all.extend(&args[1..]);
+        run(&all, dir.path(), &moto.url)
+    };
+    assert_ok(&mgmt(&["apply", "--yes"]), "apply eks-platform mgmt");
+    let inventory = moto.py(&moto.url, &["inventory", "eu-central-1"]);
+    let row = serde_json::json!([
+        "opensearch_domain",
+        "portal-mgmt-logs",
+        "True",
+        "True",
+        "True",
+        "True"
+    ]);
+    assert!(
+        inventory.as_array().unwrap().contains(&row),
+        "{inventory:#}"
+    );
+    let again = mgmt(&["apply", "--yes"]);
+    assert_eq!(
+        mutating_calls(&text(&again.stdout)),
+        0,
+        "{}",
+        text(&again.stdout)
+    );
+    assert_ok(&mgmt(&["destroy", "--yes", "--force"]), "destroy mgmt");
     assert_eq!(
         moto.py(&moto.url, &["inventory", "eu-central-1"]),
         serde_json::json!([])

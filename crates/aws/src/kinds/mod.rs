@@ -33,6 +33,7 @@ pub(crate) mod guardduty;
 pub(crate) mod iam;
 pub(crate) mod kms;
 pub(crate) mod logs;
+pub(crate) mod opensearch;
 pub(crate) mod rds;
 pub(crate) mod route53;
 pub(crate) mod s3;
@@ -117,6 +118,7 @@ pub fn diff(d: &Desired, o: &Observed) -> Vec<Diff> {
         Kind::AwsCodebuildProject => Some(codebuild::project::flat),
         Kind::AwsIamRole => Some(iam::role::flat),
         Kind::AwsIamOpenidConnectProvider => Some(iam::oidc_provider::flat),
+        Kind::AwsOpensearchDomain => Some(opensearch::domain::flat),
         _ => None,
     };
     let flat = flatten.map(|f| f(d));
@@ -204,6 +206,16 @@ fn in_place(kind: Kind) -> InPlace {
         | Kind::AwsSnsTopicSubscription => Only(&[]),
         Kind::AwsIamOpenidConnectProvider => Only(&["client_id_list"]),
         Kind::AwsSqsQueue => Except(&["fifo_queue"]),
+        Kind::AwsOpensearchDomain => Only(&[
+            "instance_type",
+            "instance_count",
+            "zone_awareness_enabled",
+            "dedicated_master_enabled",
+            "volume_size",
+            "volume_type",
+            "enforce_https",
+            "tls_security_policy",
+        ]),
         Kind::AwsRouteTableAssociation => Only(&["route_table_id"]),
         Kind::AwsSecurityGroup => Only(&["unmanaged_rules"]),
         Kind::AwsSubnet => Only(&["map_public_ip_on_launch"]),
@@ -281,6 +293,7 @@ pub fn holds_data(kind: Kind) -> bool {
             | Kind::AwsEksCluster
             | Kind::AwsRoute53Zone
             | Kind::AwsSqsQueue
+            | Kind::AwsOpensearchDomain
     )
 }
 
@@ -457,6 +470,7 @@ kinds! {
     AwsIamOpenidConnectProvider => iam::oidc_provider,
     AwsSnsTopicSubscription => sns::subscription,
     AwsSqsQueue => sqs::queue,
+    AwsOpensearchDomain => opensearch::domain,
 }
 
 #[cfg(test)]

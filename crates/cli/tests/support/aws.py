@@ -115,6 +115,17 @@ def inventory():
     for url in sqs.list_queues().get("QueueUrls", []):
         a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         out.append(("sqs_queue", url.rsplit("/", 1)[1], bool(a.get("KmsMasterKeyId")), "RedrivePolicy" in a))
+    es = client("opensearch")
+    for dn in es.list_domain_names()["DomainNames"]:
+        st = es.describe_domain(DomainName=dn["DomainName"])["DomainStatus"]
+        out.append((
+            "opensearch_domain",
+            st["DomainName"],
+            st["EncryptionAtRestOptions"]["Enabled"] and bool(st["EncryptionAtRestOptions"].get("KmsKeyId")),
+            st["NodeToNodeEncryptionOptions"]["Enabled"],
+            st["DomainEndpointOptions"]["EnforceHTTPS"],
+            bool(st.get("VPCOptions", {}).get("SubnetIds")),
+        ))
     cb = client("codebuild")
     for name in cb.list_projects()["projects"]:
         out.append(("codebuild_project", name))

@@ -1,0 +1,3 @@
+//! OpenSearch kinds.
+
+pub(crate) mod domain;
