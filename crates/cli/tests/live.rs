@@ -313,9 +313,9 @@ fn apply_verify_reapply_drift_fix_destroy() {
             .all(|v| v == true)
     );
 
-    // A change AWS cannot make in place (a rule's CIDR) is a replacement:
-    // previewed as such, then made, leaving one rule, not two.
-    moto.py(&moto.url, &["widen", "shop", ENV]);
+    // A rule widened out of band is narrowed again in place: the same rule
+    // (ModifySecurityGroupRules), never a moment without it.
+    let widened = moto.py(&moto.url, &["widen", "shop", ENV]);
     let dry = run(
         &["apply", &spec(), "--env", ENV, "--dry-run"],
         dir.path(),
@@ -323,31 +323,30 @@ fn apply_verify_reapply_drift_fix_destroy() {
     );
     let said = text(&dry.stderr);
     assert!(
-        said.contains(
-            "-/+ dev.network.aws_vpc_security_group_ingress_rule.endpoints_https (cidr_ipv4 cannot change in place)"
-        ),
+        said.contains("~ dev.network.aws_vpc_security_group_ingress_rule.endpoints_https"),
         "{said}"
     );
-    assert!(said.contains("0 to update, 1 to replace"), "{said}");
+    assert!(said.contains("1 to update, 0 to replace"), "{said}");
     let fix = run(
         &["drift", &spec(), "--env", ENV, "--fix", "--yes"],
         dir.path(),
         &moto.url,
     );
-    assert_ok(&fix, "drift --fix replacing a rule");
+    assert_ok(&fix, "drift --fix narrowing a rule");
     assert!(
-        text(&fix.stdout).contains("1 replaced"),
+        text(&fix.stdout).contains("1 updated"),
         "{}",
         text(&fix.stdout)
     );
     assert_ok(
         &run(&["drift", &spec(), "--env", ENV], dir.path(), &moto.url),
-        "drift after the replacement",
+        "drift after the rule was narrowed",
     );
-    assert_eq!(
-        moto.inventory(),
-        inventory,
-        "the replaced rule is not doubled"
+    assert_eq!(moto.inventory(), inventory, "one rule, as before");
+    let rule = moto.py(&moto.url, &["rule", widened["rule"].as_str().unwrap()]);
+    assert_ne!(
+        rule["CidrIpv4"], "0.0.0.0/0",
+        "the same rule, narrowed: {rule}"
     );
 
     // Destroy: nothing tagged remains.
@@ -717,7 +716,59 @@ fn the_eks_platform_example_round_trips_with_irsa_queues_subscriptions_and_its_l
         text(&again.stdout)
     );
     assert_ok(&strata(&["drift"]), "drift after apply");
-    assert_ok(&strata(&["destroy", "--yes", "--force"]), "destroy");
+
+    // Another alert address is another subscription (AWS cannot change a
+    // subscription's endpoint): previewed as a replacement, then made,
+    // leaving the new address subscribed and the old one gone.
+    let moved = dir.path().join("moved");
+    std::fs::create_dir(&moved).unwrap();
+    let yaml = std::fs::read_to_string(root().join("examples/eks-platform/strata.yaml")).unwrap();
+    assert!(yaml.contains("platform@example.com"));
+    std::fs::write(
+        moved.join("strata.yaml"),
+        yaml.replace("platform@example.com", "oncall@example.com"),
+    )
+    .unwrap();
+    let moved = moved.display().to_string();
+    let on_moved = |args: &[&str]| {
+        let mut all = vec![args[0], moved.as_str(), "--env", "prod"];
+        all.extend(&args[1..]);
+        run(&all, dir.path(), &moto.url)
+    };
+    let dry = on_moved(&["apply", "--dry-run"]);
+    let said = text(&dry.stderr);
+    assert!(
+        said.contains("-/+ prod.observability.aws_sns_topic_subscription.")
+            && said.contains("(endpoint cannot change in place)"),
+        "{said}"
+    );
+    assert!(said.contains("0 to update, 1 to replace"), "{said}");
+    let replaced = on_moved(&["apply", "--yes"]);
+    assert_ok(&replaced, "apply replacing the subscription");
+    assert!(
+        text(&replaced.stdout).contains("1 replaced"),
+        "{}",
+        text(&replaced.stdout)
+    );
+    let subscriptions: Vec<_> = moto
+        .py(&moto.url, &["inventory", "eu-central-1"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[0] == "sns_subscription")
+        .cloned()
+        .collect();
+    assert_eq!(
+        subscriptions,
+        vec![serde_json::json!([
+            "sns_subscription",
+            "portal-prod-alerts",
+            "email",
+            "oncall@example.com"
+        ])]
+    );
+    assert_ok(&on_moved(&["drift"]), "drift after the replacement");
+    assert_ok(&on_moved(&["destroy", "--yes", "--force"]), "destroy");
     assert_eq!(
         moto.py(&moto.url, &["inventory", "eu-central-1"]),
         serde_json::json!([])

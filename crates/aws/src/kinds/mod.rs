@@ -193,8 +193,6 @@ fn in_place(kind: Kind) -> InPlace {
         Kind::AwsNatGateway
         | Kind::AwsEc2TransitGateway
         | Kind::AwsEip
-        | Kind::AwsVpcSecurityGroupIngressRule
-        | Kind::AwsVpcSecurityGroupEgressRule
         | Kind::AwsVpcEndpoint
         | Kind::AwsEc2TransitGatewayVpcAttachment
         | Kind::AwsFlowLog
@@ -205,6 +203,9 @@ fn in_place(kind: Kind) -> InPlace {
         | Kind::AwsRoute53Zone
         | Kind::AwsSnsTopicSubscription => Only(&[]),
         Kind::AwsIamOpenidConnectProvider => Only(&["client_id_list"]),
+        Kind::AwsVpcSecurityGroupIngressRule | Kind::AwsVpcSecurityGroupEgressRule => {
+            Except(&["security_group_id"])
+        }
         Kind::AwsSqsQueue => Except(&["fifo_queue"]),
         Kind::AwsOpensearchDomain => Only(&[
             "instance_type",
@@ -572,9 +573,23 @@ mod tests {
             forcing_replacement(Kind::AwsKmsKey, &d(&["key_usage", "policy"])),
             vec!["key_usage"]
         );
+        assert!(
+            forcing_replacement(
+                Kind::AwsVpcSecurityGroupIngressRule,
+                &d(&["cidr_ipv4", "to_port"])
+            )
+            .is_empty()
+        );
         assert_eq!(
-            forcing_replacement(Kind::AwsVpcSecurityGroupIngressRule, &d(&["cidr_ipv4"])),
-            vec!["cidr_ipv4"]
+            forcing_replacement(
+                Kind::AwsVpcSecurityGroupEgressRule,
+                &d(&["security_group_id", "cidr_ipv4"])
+            ),
+            vec!["security_group_id"]
+        );
+        assert_eq!(
+            forcing_replacement(Kind::AwsSnsTopicSubscription, &d(&["endpoint"])),
+            vec!["endpoint"]
         );
         assert!(forcing_replacement(Kind::AwsCloudwatchMetricAlarm, &d(&["threshold"])).is_empty());
         assert!(holds_data(Kind::AwsRdsCluster) && holds_data(Kind::AwsS3Bucket));

@@ -1,6 +1,6 @@
 """Reads and changes an AWS endpoint (the moto server in tests) with boto3:
 an independent client to check what `strata apply` made, and to change
-things out of band. Usage: aws.py ENDPOINT inventory [REGION]|properties|tamper|widen|preset|tagged APP ENV"""
+things out of band. Usage: aws.py ENDPOINT inventory [REGION]|properties|tamper|widen|preset|tagged APP ENV|rule ID"""
 
 import json
 import sys
@@ -248,8 +248,8 @@ def tamper():
 
 
 def widen():
-    """Out-of-band change of what cannot change in place: the VPC endpoints'
-    HTTPS rule opened from the VPC's range to the world."""
+    """Out-of-band change of a rule in place: the VPC endpoints' HTTPS rule
+    opened from the VPC's range to the world."""
     ec2 = client("ec2")
     address = sys.argv[4] + ".network.aws_vpc_security_group_ingress_rule.endpoints_https"
     rule = [
@@ -264,6 +264,11 @@ def widen():
         }],
     )
     return {"rule": rule["SecurityGroupRuleId"]}
+
+
+def rule():
+    """One security group rule by id, as EC2 describes it."""
+    return client("ec2").describe_security_group_rules(SecurityGroupRuleIds=[sys.argv[3]])["SecurityGroupRules"][0]
 
 
 def preset():
@@ -352,4 +357,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))

@@ -1,7 +1,12 @@
 //! `aws_vpc_security_group_ingress_rule` and `…_egress_rule`: one rule,
-//! tagged with its address in the call that authorises it.
+//! tagged with its address in the call that authorises it. Its protocol,
+//! ports and peer change in place (ModifySecurityGroupRules, so the rule
+//! is never absent); only its group cannot.
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroupRule, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, ResourceType, SecurityGroupRule, SecurityGroupRuleRequest,
+    SecurityGroupRuleUpdate, UserIdGroupPair,
+};
 use strata_model::Kind;
 
 use super::{filter, has_tag, tags_on};
@@ -135,8 +140,56 @@ pub(crate) async fn find(op: &Op<'_>, d: &Desired) -> Result<Option<Observed>> {
         .map(observed))
 }
 
-pub(crate) async fn update(_op: &Op<'_>, _o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
-    crate::kinds::immutable(d, diffs)
+/// The rule as ModifySecurityGroupRules wants it: whole, ports -1 for all
+/// protocols.
+fn request(d: &Desired) -> Result<SecurityGroupRuleRequest> {
+    let proto = d.str("ip_protocol")?;
+    let (from, to) = if proto == "-1" {
+        (-1, -1)
+    } else {
+        (d.int("from_port")? as i32, d.int("to_port")? as i32)
+    };
+    let mut r = SecurityGroupRuleRequest::builder()
+        .ip_protocol(proto)
+        .from_port(from)
+        .to_port(to)
+        .set_description(d.opt_str("description").map(str::to_owned));
+    if let Some(c) = d.opt_str("cidr_ipv4") {
+        r = r.cidr_ipv4(c);
+    } else if let Some(g) = d.opt_str("referenced_security_group_id") {
+        r = r.referenced_group_id(g);
+    } else {
+        return Err(Error::Invalid(format!(
+            "{}: a rule needs cidr_ipv4 or referenced_security_group_id",
+            d.address
+        )));
+    }
+    Ok(r.build())
+}
+
+pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff]) -> Result<()> {
+    if let Some(x) = diffs.iter().find(|x| x.attribute == "security_group_id") {
+        return Err(crate::kinds::cannot_update(d, std::slice::from_ref(x)));
+    }
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    op.write(
+        "ModifySecurityGroupRules",
+        op.c()
+            .ec2
+            .modify_security_group_rules()
+            .group_id(d.str("security_group_id")?)
+            .security_group_rules(
+                SecurityGroupRuleUpdate::builder()
+                    .security_group_rule_id(&o.id)
+                    .security_group_rule(request(d)?)
+                    .build(),
+            )
+            .send(),
+    )
+    .await
+    .map(|_| ())
 }
 
 pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
