@@ -455,7 +455,7 @@ pub async fn apply(
                 ready.extend(release(&a, &mut indegree));
                 continue;
             }
-            let desired = match Desired::new(r, &outputs) {
+            let desired = match Desired::new(r, &outputs, &cx.account) {
                 Ok(d) => d,
                 Err(e) => {
                     let action = Action::Failed(e.to_string());
@@ -599,7 +599,7 @@ pub async fn observe(
             seen.insert(r.address.clone(), Seen::NotCreated);
             continue;
         };
-        let Ok(desired) = Desired::new(r, &outputs) else {
+        let Ok(desired) = Desired::new(r, &outputs, &cx.account) else {
             seen.insert(r.address.clone(), Seen::NotCreated);
             continue;
         };
@@ -959,7 +959,7 @@ pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remainin
         }
         // Desired values that refer to deleted resources cannot resolve;
         // kinds found by name or tag alone still can be looked up.
-        let Ok(d) = Desired::new(&strip_refs(r), &outputs) else {
+        let Ok(d) = Desired::new(&strip_refs(r), &outputs, &cx.account) else {
             continue;
         };
         let op = cx.op(&r.address);

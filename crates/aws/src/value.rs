@@ -34,8 +34,13 @@ pub fn from_json(j: &serde_json::Value) -> Value {
 /// Outputs of the resources applied so far, by address.
 pub type Outputs = BTreeMap<Address, BTreeMap<String, Value>>;
 
-/// Replaces every reference in `v` by the output it names.
-pub fn resolve(v: &Value, outputs: &Outputs) -> Result<Value> {
+/// The plan's stand-in for the account of an environment that names none.
+pub const ACCOUNT: &str = "${account_id}";
+
+/// Replaces every reference in `v` by the output it names, and the plan's
+/// `${account_id}` by `account` (the caller's, for an environment that
+/// names none: AWS rejects a policy naming `${account_id}`).
+pub fn resolve(v: &Value, outputs: &Outputs, account: &str) -> Result<Value> {
     Ok(match v {
         Value::Ref(r) => {
             let out = outputs
@@ -53,17 +58,18 @@ pub fn resolve(v: &Value, outputs: &Outputs) -> Result<Value> {
         Value::List(items) => Value::List(
             items
                 .iter()
-                .map(|i| resolve(i, outputs))
+                .map(|i| resolve(i, outputs, account))
                 .collect::<Result<_>>()?,
         ),
         Value::Map(m) => Value::Map(
             m.iter()
-                .map(|(k, v)| Ok((k.clone(), resolve(v, outputs)?)))
+                .map(|(k, v)| Ok((k.clone(), resolve(v, outputs, account)?)))
                 .collect::<Result<_>>()?,
         ),
         Value::Unknown(e) => {
             return Err(Error::Invalid(format!("value unknown before apply: {e}")));
         }
+        Value::String(s) if s.contains(ACCOUNT) => Value::String(s.replace(ACCOUNT, account)),
         other => other.clone(),
     })
 }
@@ -80,11 +86,11 @@ pub struct Desired {
 }
 
 impl Desired {
-    /// Resolves `r` against the outputs applied so far.
-    pub fn new(r: &Resource, outputs: &Outputs) -> Result<Self> {
+    /// Resolves `r` against the outputs applied so far, in `account`.
+    pub fn new(r: &Resource, outputs: &Outputs, account: &str) -> Result<Self> {
         let mut attrs = BTreeMap::new();
         for (k, v) in &r.attributes {
-            attrs.insert(k.clone(), resolve(v, outputs)?);
+            attrs.insert(k.clone(), resolve(v, outputs, account)?);
         }
         let mut tags: BTreeMap<String, String> = match attrs.get("tags") {
             Some(Value::Map(m)) => m
@@ -230,6 +236,25 @@ pub fn same(desired: &Value, live: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plans_account_stand_in_becomes_the_callers_account() {
+        let doc = Value::Map(
+            [(
+                "Principal".to_owned(),
+                Value::List(vec![
+                    "arn:aws:iam::${account_id}:root".into(),
+                    "arn:aws:iam::222222222222:root".into(),
+                ]),
+            )]
+            .into(),
+        );
+        let got = resolve(&doc, &Outputs::new(), "111111111111").unwrap();
+        assert_eq!(
+            to_json(&got).to_string(),
+            r#"{"Principal":["arn:aws:iam::111111111111:root","arn:aws:iam::222222222222:root"]}"#
+        );
+    }
 
     #[test]
     fn documents_compare_as_documents_and_lists_as_sets() {

@@ -789,7 +789,11 @@ fn the_eks_platform_example_round_trips_with_irsa_queues_subscriptions_and_its_l
         "True",
         "True",
         "True",
-        "True"
+        "True",
+        // Reachable by the shipping environments' account (the caller's:
+        // the spec names none, and `${account_id}` is resolved before AWS
+        // sees it), fine-grained access control deciding the rest.
+        format!("arn:aws:iam::{}:root", moto::ACCOUNT)
     ]);
     assert!(
         inventory.as_array().unwrap().contains(&row),
@@ -801,6 +805,30 @@ fn the_eks_platform_example_round_trips_with_irsa_queues_subscriptions_and_its_l
         0,
         "{}",
         text(&again.stdout)
+    );
+    // The access policy opened to anyone out of band is drift, closed again
+    // in place.
+    moto.py(&moto.url, &["open_logs", "portal", "mgmt", "eu-central-1"]);
+    let drift = mgmt(&["drift"]);
+    assert_eq!(drift.status.code(), Some(4), "{}", text(&drift.stdout));
+    assert!(
+        text(&drift.stdout).contains("access_policies"),
+        "{}",
+        text(&drift.stdout)
+    );
+    let fix = mgmt(&["drift", "--fix", "--yes"]);
+    assert_ok(&fix, "drift --fix on the log store");
+    assert!(
+        text(&fix.stdout).contains("1 updated"),
+        "{}",
+        text(&fix.stdout)
+    );
+    assert_ok(&mgmt(&["drift"]), "drift after closing the log store");
+    assert!(
+        moto.py(&moto.url, &["inventory", "eu-central-1"])
+            .as_array()
+            .unwrap()
+            .contains(&row)
     );
     assert_ok(&mgmt(&["destroy", "--yes", "--force"]), "destroy mgmt");
     assert_eq!(

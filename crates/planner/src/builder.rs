@@ -278,6 +278,20 @@ pub fn trust_service(service: &str) -> Value {
     ])])
 }
 
+/// A trust policy for people of the account `root` (its `:root` ARN), who
+/// must have signed in with MFA.
+pub fn trust_account_with_mfa(root: &str) -> Value {
+    policy(vec![map([
+        ("Effect", "Allow".into()),
+        ("Principal", map([("AWS", root.into())])),
+        ("Action", "sts:AssumeRole".into()),
+        (
+            "Condition",
+            map([("Bool", map([("aws:MultiFactorAuthPresent", "true".into())]))]),
+        ),
+    ])])
+}
+
 /// `snake_or-kebab` → `SnakeOrKebab`, for alert and metric names.
 pub fn camel(name: &str) -> String {
     name.split(['-', '_'])

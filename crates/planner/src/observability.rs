@@ -35,6 +35,37 @@ fn monitoring_apart(cx: &Cx) -> bool {
         && cx.spec.observability.monitoring_environment.is_some()
 }
 
+/// The environment whose log store `env` ships its logs to: the
+/// management environment when monitoring is apart, else itself.
+fn log_home<'e>(cx: &'e Cx, env: &'e resolve::Env) -> &'e resolve::Env {
+    if monitoring_apart(cx) {
+        let home = cx.spec.observability.monitoring_environment.as_deref();
+        if let Some(h) = cx.envs.iter().find(|e| Some(e.name.as_str()) == home) {
+            return h;
+        }
+    }
+    env
+}
+
+/// The log store's domain name in `home` (OpenSearch allows 28 characters).
+fn log_domain_name(cx: &Cx, home: &resolve::Env) -> String {
+    format!("{}-{}-logs", cx.spec.app, home.name)
+        .chars()
+        .take(28)
+        .collect()
+}
+
+/// What IAM calls the log store's indices: the domain's ARN with `/*`,
+/// built from names so that another environment's policies can say it.
+fn log_indices_arn(cx: &Cx, home: &resolve::Env) -> String {
+    format!(
+        "arn:aws:es:{}:{}:domain/{}/*",
+        home.primary().name,
+        home.account.as_deref().unwrap_or("${account_id}"),
+        log_domain_name(cx, home)
+    )
+}
+
 fn topic(cx: &mut Cx, m: &Module, keys: &Keys) -> Address {
     let t = cx.put(
         cx.res(
@@ -714,6 +745,23 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
         &keys.logs,
     );
     let role = irsa(cx, m, oidc, "fluent_bit", "logging", "fluent-bit", &src);
+    let mut statements = vec![crate::builder::allow(
+        "ShipLogs",
+        &[
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "logs:DescribeLogStreams",
+        ],
+        vec![r(&lg, "arn")],
+    )];
+    if cx.spec.observability.logs == LogsBackend::Opensearch {
+        let indices = log_indices_arn(cx, log_home(cx, cx.env));
+        statements.push(crate::builder::allow(
+            "WriteLogStore",
+            &["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut"],
+            vec![indices.into()],
+        ));
+    }
     let p = cx.put(
         cx.res(
             m,
@@ -723,18 +771,7 @@ fn logs_collector(cx: &mut Cx, region: &Region, m: &Module, keys: &Keys, oidc: &
             &src,
         )
         .with("name", cx.name("fluent-bit"))
-        .with(
-            "policy",
-            crate::builder::policy(vec![crate::builder::allow(
-                "ShipLogs",
-                &[
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:DescribeLogStreams",
-                ],
-                vec![r(&lg, "arn")],
-            )]),
-        ),
+        .with("policy", crate::builder::policy(statements)),
     );
     attach(
         cx,
@@ -1070,18 +1107,85 @@ fn log_store(cx: &mut Cx, m: &Module, keys: &Keys, net: &Net) {
         "HTTPS from the VPC",
     );
     let zones = net.private.len().clamp(1, 3);
+    let src = ["observability", "logs"];
+    // Fine-grained access control's master user: a role people assume with
+    // MFA, not a password in the internal database.
+    let root = format!("arn:aws:iam::{}:root", crate::keys::account(cx));
+    let admin = cx.put(
+        cx.res(
+            m,
+            Kind::AwsIamRole,
+            "logs_admin",
+            Layer::Observability,
+            &src,
+        )
+        .with("name", cx.name("logs-admin"))
+        .with(
+            "description",
+            "Administers the log store (its OpenSearch master user); MFA to assume",
+        )
+        .with(
+            "assume_role_policy",
+            crate::builder::trust_account_with_mfa(&root),
+        )
+        .with("max_session_duration", 3600u32),
+    );
+    // Who may reach the indices at all: the accounts of the environments
+    // shipping here; fine-grained access control decides the rest.
+    let shippers: std::collections::BTreeSet<String> = cx
+        .envs
+        .iter()
+        .filter(|e| log_home(cx, e).name == cx.env.name)
+        .map(|e| {
+            format!(
+                "arn:aws:iam::{}:root",
+                e.account.as_deref().unwrap_or("${account_id}")
+            )
+        })
+        .collect();
+    let access = crate::builder::policy(vec![map([
+        ("Sid", "ShipAndSearch".into()),
+        ("Effect", "Allow".into()),
+        (
+            "Principal",
+            map([(
+                "AWS",
+                // One principal as AWS writes it back: a string.
+                if shippers.len() == 1 {
+                    shippers
+                        .into_iter()
+                        .map(Value::from)
+                        .collect::<Vec<_>>()
+                        .remove(0)
+                } else {
+                    list(shippers.into_iter().map(Value::from))
+                },
+            )]),
+        ),
+        (
+            "Action",
+            list(
+                [
+                    "es:ESHttpGet",
+                    "es:ESHttpHead",
+                    "es:ESHttpPost",
+                    "es:ESHttpPut",
+                ]
+                .map(Value::from),
+            ),
+        ),
+        ("Resource", log_indices_arn(cx, cx.env).into()),
+    ])]);
     cx.put(
         cx.res(
             m,
             Kind::AwsOpensearchDomain,
             "logs",
             Layer::Observability,
-            &["observability", "logs"],
+            &src,
         )
-        .with(
-            "domain_name",
-            cx.name("logs").chars().take(28).collect::<String>(),
-        )
+        .with("domain_name", log_domain_name(cx, cx.env))
+        .with("access_policies", access)
         .with("engine_version", "OpenSearch_2.17")
         .with(
             "cluster_config",
@@ -1123,6 +1227,10 @@ fn log_store(cx: &mut Cx, m: &Module, keys: &Keys, net: &Net) {
             map([
                 ("enabled", true.into()),
                 ("internal_user_database_enabled", false.into()),
+                (
+                    "master_user_options",
+                    map([("master_user_arn", r(&admin, "arn"))]),
+                ),
             ]),
         )
         .with(

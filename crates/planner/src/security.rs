@@ -446,15 +446,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
     let root = format!("arn:aws:iam::{}:root", account(cx));
     for role in sec.roles.clone() {
         let id = role.as_str().replace('-', "_");
-        let trust = policy(vec![map([
-            ("Effect", "Allow".into()),
-            ("Principal", map([("AWS", root.clone().into())])),
-            ("Action", "sts:AssumeRole".into()),
-            (
-                "Condition",
-                map([("Bool", map([("aws:MultiFactorAuthPresent", "true".into())]))]),
-            ),
-        ])]);
+        let trust = crate::builder::trust_account_with_mfa(&root);
         let a = cx.put(
             cx.res(
                 &m,

@@ -34,6 +34,7 @@ const JSON_ATTRS: &[&str] = &[
     "container_definitions",
     "redrive_policy",
     "configuration_values",
+    "access_policies",
 ];
 /// Attributes whose map values are HCL maps, not nested blocks.
 const MAP_ATTRS: &[&str] = &["tags", "dimensions", "configuration"];

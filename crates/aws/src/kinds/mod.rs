@@ -216,6 +216,7 @@ fn in_place(kind: Kind) -> InPlace {
             "volume_type",
             "enforce_https",
             "tls_security_policy",
+            "access_policies",
         ]),
         Kind::AwsRouteTableAssociation => Only(&["route_table_id"]),
         Kind::AwsSecurityGroup => Only(&["unmanaged_rules"]),

@@ -1,6 +1,6 @@
 """Reads and changes an AWS endpoint (the moto server in tests) with boto3:
 an independent client to check what `strata apply` made, and to change
-things out of band. Usage: aws.py ENDPOINT inventory [REGION]|properties|tamper|widen|preset|tagged APP ENV|rule ID"""
+things out of band. Usage: aws.py ENDPOINT inventory [REGION]|properties|tamper|widen|preset|tagged APP ENV|open_logs APP ENV REGION|rule ID"""
 
 import json
 import sys
@@ -125,6 +125,7 @@ def inventory():
             st["NodeToNodeEncryptionOptions"]["Enabled"],
             st["DomainEndpointOptions"]["EnforceHTTPS"],
             bool(st.get("VPCOptions", {}).get("SubnetIds")),
+            " ".join(sorted(principals(st.get("AccessPolicies")))),
         ))
     cb = client("codebuild")
     for name in cb.list_projects()["projects"]:
@@ -271,6 +272,31 @@ def rule():
     return client("ec2").describe_security_group_rules(SecurityGroupRuleIds=[sys.argv[3]])["SecurityGroupRules"][0]
 
 
+def principals(doc):
+    """The AWS principals a resource policy (JSON text) allows."""
+    out = []
+    for st in json.loads(doc or "{}").get("Statement", []):
+        p = st.get("Principal", {})
+        p = p.get("AWS", []) if isinstance(p, dict) else p
+        out += [p] if isinstance(p, str) else p
+    return out
+
+
+def open_logs():
+    """Out-of-band change: the log store's access policy opened to anyone
+    (APP ENV REGION)."""
+    global REGION
+    REGION = sys.argv[5]
+    es = client("opensearch")
+    name = sys.argv[3] + "-" + sys.argv[4] + "-logs"
+    arn = es.describe_domain(DomainName=name)["DomainStatus"]["ARN"]
+    es.update_domain_config(DomainName=name, AccessPolicies=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": arn + "/*"}],
+    }))
+    return {}
+
+
 def preset():
     """Account settings made before Strata (by an organisation's baseline):
     Security Hub on, a weaker password policy."""
@@ -357,4 +383,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))

@@ -2,13 +2,15 @@
 //! inside the VPC, encrypted at rest with a KMS key and node to node, HTTPS
 //! only. Its id is the domain name. Creating one takes AWS a quarter of an
 //! hour: create and update wait until it is no longer processing. Compared
-//! flat: engine version, cluster shape, storage, encryption and endpoint
-//! policy; the cluster, storage and endpoint settings change in place.
+//! flat: engine version, cluster shape, storage, encryption, endpoint
+//! policy and the access policy; the cluster, storage, endpoint settings and
+//! access policy change in place. Fine-grained access control's master user
+//! (an IAM role) is set on create; AWS does not describe it back.
 
 use aws_sdk_opensearch::types::{
     AdvancedSecurityOptionsInput, ClusterConfig, DomainEndpointOptions, DomainStatus, EbsOptions,
-    EncryptionAtRestOptions, NodeToNodeEncryptionOptions, OpenSearchPartitionInstanceType,
-    TlsSecurityPolicy, VolumeType, VpcOptions,
+    EncryptionAtRestOptions, MasterUserOptions, NodeToNodeEncryptionOptions,
+    OpenSearchPartitionInstanceType, TlsSecurityPolicy, VolumeType, VpcOptions,
 };
 use strata_model::Value;
 
@@ -147,6 +149,9 @@ fn observed(st: &DomainStatus) -> Observed {
                     .unwrap_or_default(),
             );
     }
+    if let Some(p) = st.access_policies().filter(|p| !p.is_empty()) {
+        o = o.live("access_policies", p);
+    }
     o
 }
 
@@ -245,10 +250,17 @@ pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
                     .set_security_group_ids(Some(list("security_group_ids")))
                     .build()
             }))
+            .set_access_policies(d.json("access_policies").ok())
             .set_advanced_security_options(sec.map(|_| {
+                let master = field(sec, "master_user_options").and_then(Value::as_map);
                 AdvancedSecurityOptionsInput::builder()
                     .set_enabled(b(sec, "enabled"))
                     .set_internal_user_database_enabled(b(sec, "internal_user_database_enabled"))
+                    .set_master_user_options(master.map(|m| {
+                        MasterUserOptions::builder()
+                            .set_master_user_arn(s(Some(m), "master_user_arn").map(str::to_owned))
+                            .build()
+                    }))
                     .build()
             }))
             .set_tag_list(Some(tags))
@@ -277,6 +289,7 @@ pub(crate) async fn update(op: &Op<'_>, o: &Observed, d: &Desired, diffs: &[Diff
                 .cluster_config(cluster(d))
                 .ebs_options(ebs(d))
                 .domain_endpoint_options(endpoint(d))
+                .set_access_policies(d.json("access_policies").ok())
                 .send(),
         )
         .await?;
