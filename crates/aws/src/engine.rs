@@ -47,11 +47,15 @@ pub enum Action {
     Unchanged,
     /// Deleted.
     Deleted,
-    /// Already gone; forgotten.
+    /// Already gone (deleted out of band, or with what it belonged to):
+    /// dropped from the journal.
     Forgotten,
     /// An account setting that existed before Strata: left in place by
-    /// destroy, and forgotten.
+    /// destroy (or by apply once the spec drops it) and disowned.
     Kept,
+    /// No longer in the spec, but it holds data: left in place and still
+    /// owned (`apply --prune-data` deletes it).
+    Held,
     /// Not applied: the live engine does not provision this kind yet, or it
     /// is not an AWS resource (Grafana objects ship as rendered files).
     Skipped(String),
@@ -71,8 +75,9 @@ impl Action {
             Action::Replaced(_) => "replaced",
             Action::Unchanged => "unchanged",
             Action::Deleted => "deleted",
-            Action::Forgotten => "forgotten",
+            Action::Forgotten => "already gone",
             Action::Kept => "left in place (existed before Strata)",
+            Action::Held => "kept with data (no longer in the spec)",
             Action::Skipped(_) => "skipped",
             Action::Blocked(_) => "blocked",
             Action::Failed(_) => "failed",
@@ -211,6 +216,7 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
                     kind: kind.into(),
                     id: o.id.clone(),
                     outputs: outputs.clone(),
+                    needs: d.needs.clone(),
                 },
             )?;
             return Ok((Action::Created, outputs));
@@ -225,6 +231,7 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
             kind: kind.into(),
             id: o.id.clone(),
             outputs: outputs.clone(),
+            needs: d.needs.clone(),
         },
     )?;
     let diffs = kinds::diff(d, &o);
@@ -309,6 +316,7 @@ async fn replace(cx: &Cx, d: &Desired, o: &Observed, forced: Vec<String>) -> Res
         kind: kind.as_str().into(),
         id: o.id.clone(),
         outputs: outputs_of(d, o),
+        needs: d.needs.clone(),
     };
     tracing::info!(%address, attributes = ?forced, "replacing");
     match kinds::delete(&op, kind, &old).await {
@@ -331,6 +339,7 @@ async fn replace(cx: &Cx, d: &Desired, o: &Observed, forced: Vec<String>) -> Res
             kind: kind.as_str().into(),
             id: n.id.clone(),
             outputs: outputs.clone(),
+            needs: d.needs.clone(),
         },
     )?;
     Ok((Action::Replaced(forced), outputs))
@@ -381,10 +390,15 @@ fn critical_path(graph: &Graph, latency: &BTreeMap<Address, Duration>) -> Durati
 }
 
 /// Applies `graph` (one environment), calling `on` with progress.
+///
+/// Then what the environment owns and the plan no longer has (a service
+/// dropped from the spec, a renamed resource) is deleted, unless it holds
+/// data and `prune_data` is off.
 pub async fn apply(
     cx: Arc<Cx>,
     graph: &Graph,
     concurrency: usize,
+    prune_data: bool,
     on: &(dyn Fn(&Event) + Sync),
 ) -> Result<Report> {
     let start = Instant::now();
@@ -498,6 +512,8 @@ pub async fn apply(
         ready.extend(release(&a, &mut indegree));
     }
     debug_assert_eq!(finished, graph.len());
+    let fates = stray_fates(&cx, graph, prune_data)?;
+    prune(&cx, fates, concurrency, on, &mut report).await?;
     if !report.failed() && !report.recovered.is_empty() {
         cx.journal.settle_interrupted(&cx.env, cx.run)?;
     }
@@ -508,6 +524,270 @@ pub async fn apply(
     cx.journal
         .finish_run(cx.run, if report.failed() { "failed" } else { "ok" })?;
     Ok(report)
+}
+
+/// What the environment owns and `graph` no longer plans, by address.
+pub fn strays(cx: &Cx, graph: &Graph) -> Result<Vec<Owned>> {
+    let planned: BTreeSet<String> = graph.iter().map(|r| r.address.to_string()).collect();
+    Ok(cx
+        .journal
+        .all(&cx.env)?
+        .into_iter()
+        .filter(|o| !planned.contains(&o.address))
+        .collect())
+}
+
+/// What `apply` does with a stray (owned, no longer planned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Deleted.
+    Delete,
+    /// An account setting that existed before Strata: disowned and left in
+    /// place.
+    LeaveInPlace,
+    /// Holds data or stands under what does: kept, still owned, until
+    /// `--prune-data` (or `strata forget`).
+    KeepWithData,
+}
+
+/// The strays of `graph`, each with what `apply` does with it.
+pub fn stray_fates(cx: &Cx, graph: &Graph, prune_data: bool) -> Result<Vec<(Owned, Fate)>> {
+    let gone = strays(cx, graph)?;
+    let preexisting = cx.journal.preexisting(&cx.env)?;
+    let held = if prune_data {
+        BTreeSet::new()
+    } else {
+        kept_with_data(&gone)
+    };
+    Ok(gone
+        .into_iter()
+        .map(|o| {
+            let fate = if preexisting.contains(&o.address) {
+                Fate::LeaveInPlace
+            } else if held.contains(&o.address) {
+                Fate::KeepWithData
+            } else {
+                Fate::Delete
+            };
+            (o, fate)
+        })
+        .collect())
+}
+
+/// Of `gone` (owned, no longer planned), what stays when data is not
+/// pruned: what holds data, its parts (of its service, standing on it: a
+/// cluster's instances, a bucket's policy and public access block), and
+/// everything those stood on when last applied (the subnet group, the
+/// security groups, the KMS key that encrypts it). Journals that predate
+/// recorded dependencies are read by name instead: a store's parts named
+/// alike across modules (`data_db` the database's group, `data_db_from_web`
+/// its rule, `db_writer` its instance) and its aspects by id. It errs on
+/// keeping.
+fn kept_with_data(gone: &[Owned]) -> BTreeSet<String> {
+    let parse = |o: &Owned| o.address.parse::<Address>().ok();
+    let stores: Vec<(String, &str)> = gone
+        .iter()
+        .filter_map(|o| {
+            parse(o)
+                .filter(|a| kinds::holds_data(a.kind))
+                .map(|a| (a, o))
+        })
+        .map(|(a, o)| (a.name.as_str().to_owned(), o.id.as_str()))
+        .collect();
+    let mut kept: BTreeSet<String> = gone
+        .iter()
+        .filter(|o| {
+            let Some(a) = parse(o) else { return false };
+            let name = a.name.as_str();
+            stores.iter().any(|(store, id)| {
+                format!("_{name}_").contains(&format!("_{store}_"))
+                    || o.id == *id
+                    || o.id.starts_with(&format!("{id}|"))
+            })
+        })
+        .map(|o| o.address.clone())
+        .collect();
+    // Then by recorded dependencies, until nothing more is added.
+    let by_address: BTreeMap<&str, &Owned> = gone.iter().map(|o| (o.address.as_str(), o)).collect();
+    let mut todo: Vec<String> = kept.iter().cloned().collect();
+    while let Some(k) = todo.pop() {
+        let Some(o) = by_address.get(k.as_str()) else {
+            continue;
+        };
+        let kind = parse(o).map(|a| a.kind);
+        let mut add: Vec<&str> = o
+            .needs
+            .iter()
+            .map(String::as_str)
+            .filter(|n| by_address.contains_key(n))
+            .collect();
+        add.extend(gone.iter().filter_map(|p| {
+            let part = parse(p)?;
+            (p.needs.contains(&k) && kind.is_some_and(|k| service(k) == service(part.kind)))
+                .then_some(p.address.as_str())
+        }));
+        for a in add {
+            if kept.insert(a.to_owned()) {
+                todo.push(a.to_owned());
+            }
+        }
+    }
+    kept
+}
+
+/// Carries out `fates` (see [`stray_fates`]). What is deleted goes in
+/// passes: each pass deletes what nothing still pending goes before (see
+/// [`goes_before`]: the recorded dependencies, and aspects told by id) and
+/// what AWS lets go; what it refuses is retried while a pass makes progress,
+/// and what is still refused after a pass that deleted nothing is a failure.
+async fn prune(
+    cx: &Arc<Cx>,
+    fates: Vec<(Owned, Fate)>,
+    concurrency: usize,
+    on: &(dyn Fn(&Event) + Sync),
+    report: &mut Report,
+) -> Result<()> {
+    let mut pending: Vec<Gone> = Vec::new();
+    for (o, fate) in fates {
+        let Ok(address) = o.address.parse::<Address>() else {
+            continue;
+        };
+        let action = match fate {
+            Fate::LeaveInPlace => {
+                cx.journal.disown(&cx.env, &o.address)?;
+                Some(Action::Kept)
+            }
+            Fate::KeepWithData => Some(Action::Held),
+            Fate::Delete => None,
+        };
+        match action {
+            Some(action) => {
+                on(&Event::Finished(
+                    address.clone(),
+                    action.clone(),
+                    Duration::ZERO,
+                ));
+                report.results.push((address, action));
+            }
+            None => {
+                on(&Event::Started(address.clone()));
+                pending.push((address, o));
+            }
+        }
+    }
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    while !pending.is_empty() {
+        // What needed a stray, or is an aspect of it (a bucket's policy),
+        // goes in a pass before it, so that deleting it does not fail on
+        // them or take them along unreported.
+        let (now, later) = deletable_now(std::mem::take(&mut pending));
+        let mut tasks = JoinSet::new();
+        for (address, o) in now {
+            let cx = cx.clone();
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let t = Instant::now();
+                let result = delete_when_free(&cx.op(&address), address.kind, &o).await;
+                let result = match result {
+                    Ok(()) => Ok(Action::Deleted),
+                    Err(e) if e.is_not_found() => Ok(Action::Forgotten),
+                    Err(e) => Err(e),
+                };
+                if result.is_ok() {
+                    let _ = cx.journal.disown(&cx.env, &o.address);
+                }
+                (address, o, result, t.elapsed())
+            });
+        }
+        let mut refused = Vec::new();
+        let mut progressed = false;
+        while let Some(joined) = tasks.join_next().await {
+            let (a, o, result, took) =
+                joined.map_err(|e| Error::Invalid(format!("a task panicked: {e}")))?;
+            match result {
+                Ok(action) => {
+                    progressed = true;
+                    on(&Event::Finished(a.clone(), action.clone(), took));
+                    report.results.push((a, action));
+                }
+                Err(e) => refused.push((a, o, e, took)),
+            }
+        }
+        refused.sort_by(|x, y| x.0.cmp(&y.0));
+        if progressed {
+            pending = refused.into_iter().map(|(a, o, _, _)| (a, o)).collect();
+        } else {
+            for (a, _, e, took) in refused {
+                let action = Action::Failed(e.to_string());
+                on(&Event::Finished(a.clone(), action.clone(), took));
+                report.results.push((a, action));
+            }
+        }
+        pending.extend(later);
+    }
+    Ok(())
+}
+
+/// A stray to delete, with its address.
+type Gone = (Address, Owned);
+
+/// The service a kind belongs to: `aws_s3_` for `aws_s3_bucket_policy`.
+fn service(kind: Kind) -> &'static str {
+    let k = kind.as_str();
+    k.match_indices('_').nth(1).map_or(k, |(i, _)| &k[..=i])
+}
+
+/// Whether `part` must be deleted before `whole`: it needed `whole` when it
+/// was last applied, or it is an aspect of it, told by id for journals that
+/// predate recorded dependencies (of the same service, its id `whole`'s
+/// followed by `|`, like a role's policy attachment, or `whole`'s id itself
+/// when its kind extends `whole`'s, like a bucket's `aws_s3_bucket_policy`).
+fn goes_before(part: &Gone, whole: &Gone) -> bool {
+    let ((pa, po), (wa, wo)) = (part, whole);
+    if po.needs.contains(&wo.address) {
+        return true;
+    }
+    service(pa.kind) == service(wa.kind)
+        && (po.id.starts_with(&format!("{}|", wo.id))
+            || (po.id == wo.id
+                && pa
+                    .kind
+                    .as_str()
+                    .starts_with(&format!("{}_", wa.kind.as_str()))))
+}
+
+/// Splits `pending` into what can be deleted now and what waits for a later
+/// pass because something still pending goes before it. Should recorded
+/// dependencies ever form a cycle, everything is tried now.
+fn deletable_now(pending: Vec<Gone>) -> (Vec<Gone>, Vec<Gone>) {
+    let waits: Vec<bool> = pending
+        .iter()
+        .map(|g| {
+            pending
+                .iter()
+                .any(|other| !std::ptr::eq(other, g) && goes_before(other, g))
+        })
+        .collect();
+    if waits.iter().all(|w| *w) {
+        return (pending, Vec::new());
+    }
+    let (now, later): (Vec<_>, Vec<_>) = pending.into_iter().zip(waits).partition(|(_, w)| !*w);
+    (
+        now.into_iter().map(|(g, _)| g).collect(),
+        later.into_iter().map(|(g, _)| g).collect(),
+    )
+}
+
+/// `gone` in waves: each wave holds what nothing in a later wave goes before.
+fn stray_waves(mut gone: Vec<Gone>) -> Vec<Vec<Gone>> {
+    let mut waves = Vec::new();
+    while !gone.is_empty() {
+        let (now, later) = deletable_now(gone);
+        waves.push(now);
+        gone = later;
+    }
+    waves
 }
 
 /// One resource's drift.
@@ -650,13 +930,8 @@ pub async fn drift(cx: Arc<Cx>, graph: &Graph, concurrency: usize) -> Result<Dri
             }
         }
     }
-    let planned: BTreeSet<String> = graph.iter().map(|r| r.address.to_string()).collect();
-    for o in cx.journal.all(&cx.env)? {
-        if !planned.contains(&o.address) {
-            report
-                .drifted
-                .insert(o.address.clone(), Drift::Orphaned(o.id.clone()));
-        }
+    for o in strays(&cx, graph)? {
+        report.drifted.insert(o.address, Drift::Orphaned(o.id));
     }
     report.read_calls = cx.read_calls();
     report.wall = start.elapsed();
@@ -780,17 +1055,16 @@ pub async fn destroy(
             names.join(", ")
         )));
     }
-    // Order: what the spec no longer has first, then the plan's waves in reverse.
-    let mut order: Vec<Vec<String>> = Vec::new();
-    let planned: BTreeSet<String> = graph.iter().map(|r| r.address.to_string()).collect();
-    let strays: Vec<String> = owned
-        .keys()
-        .filter(|a| !planned.contains(*a))
-        .cloned()
+    // Order: what the spec no longer has first, in the order its recorded
+    // dependencies give, then the plan's waves in reverse.
+    let gone: Vec<Gone> = strays(&cx, graph)?
+        .into_iter()
+        .filter_map(|o| Some((o.address.parse::<Address>().ok()?, o)))
         .collect();
-    if !strays.is_empty() {
-        order.push(strays);
-    }
+    let mut order: Vec<Vec<String>> = stray_waves(gone)
+        .into_iter()
+        .map(|w| w.into_iter().map(|(_, o)| o.address).collect())
+        .collect();
     let waves = graph.waves().map_err(|e| Error::Invalid(e.to_string()))?;
     for wave in waves.iter().rev() {
         let w: Vec<String> = wave
@@ -900,6 +1174,88 @@ pub struct Remaining {
     pub retained: Vec<String>,
 }
 
+/// The recording an environment with `security.config_recorder: existing`
+/// relies on: every AWS Config recorder in its region, with whether it
+/// records, observed as one `aws_config_configuration_recorder_status`
+/// (`<env>.security.…existing`) whose `is_enabled` says whether any does,
+/// so the control catalog judges it like a recorder of Strata's.
+pub async fn existing_recording(cx: &Cx, graph: &Graph) -> Result<(Resource, Vec<(String, bool)>)> {
+    let any = any_address(graph);
+    let op = cx.op(&any);
+    let answer = op
+        .read(
+            "DescribeConfigurationRecorderStatus",
+            op.c()
+                .config
+                .describe_configuration_recorder_status()
+                .send(),
+        )
+        .await?;
+    let recorders: Vec<(String, bool)> = answer
+        .configuration_recorders_status()
+        .iter()
+        .map(|s| (s.name().unwrap_or_default().to_owned(), s.recording()))
+        .collect();
+    let address: Address = format!(
+        "{}.security.aws_config_configuration_recorder_status.existing",
+        any.env
+    )
+    .parse()
+    .map_err(|e| Error::Invalid(format!("{e}")))?;
+    let names: Vec<&str> = recorders.iter().map(|(n, _)| n.as_str()).collect();
+    let seen = if names.is_empty() {
+        format!("no AWS Config recorder in {}", op.c().region)
+    } else {
+        format!(
+            "AWS Config recorder {} in {}",
+            names.join(", "),
+            op.c().region
+        )
+    };
+    let r = Resource::new(
+        address,
+        strata_model::Layer::Security,
+        strata_model::Provenance::Live { arn: seen },
+    )
+    .with("name", names.join(","))
+    .with("is_enabled", recorders.iter().any(|(_, on)| *on));
+    Ok((r, recorders))
+}
+
+/// What the tagging API lists in `clients`' region with every tag of
+/// `filters`: ARNs with their tags, through every page.
+pub(crate) async fn tagged_with(
+    op: &crate::cx::Op<'_>,
+    clients: &crate::cx::Clients,
+    filters: &[(&str, &str)],
+) -> Result<Vec<(String, Vec<(String, String)>)>> {
+    use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut call = clients
+            .tagging
+            .get_resources()
+            .set_pagination_token(token.clone());
+        for (k, v) in filters {
+            call = call.tag_filters(TagFilter::builder().key(*k).values(*v).build());
+        }
+        let page = op.read("GetResources", call.send()).await?;
+        for m in page.resource_tag_mapping_list() {
+            let tags = m
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect();
+            out.push((m.resource_arn().unwrap_or_default().to_owned(), tags));
+        }
+        match page.pagination_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// What still carries the environment's tags after a destroy: ARNs from the
 /// tagging API, and addresses that a kind still finds by tag or name.
 pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remaining> {
@@ -908,38 +1264,13 @@ pub async fn remaining(cx: Arc<Cx>, graph: &Graph, app: &str) -> Result<Remainin
     let op = cx.op(&addr);
     let mut arns = Vec::new();
     for clients in std::iter::once(&cx.c).chain(cx.regional.values()) {
-        let mut token: Option<String> = None;
-        loop {
-            let page = op
-                .read(
-                    "GetResources",
-                    clients
-                        .tagging
-                        .get_resources()
-                        .tag_filters(
-                            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                                .key("strata:env")
-                                .values(cx.env.clone())
-                                .build(),
-                        )
-                        .tag_filters(
-                            aws_sdk_resourcegroupstagging::types::TagFilter::builder()
-                                .key("strata:app")
-                                .values(app)
-                                .build(),
-                        )
-                        .set_pagination_token(token.clone())
-                        .send(),
-                )
-                .await?;
-            for m in page.resource_tag_mapping_list() {
-                arns.push(m.resource_arn().unwrap_or_default().to_owned());
-            }
-            match page.pagination_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+        let found = tagged_with(
+            &op,
+            clients,
+            &[("strata:env", cx.env.as_str()), ("strata:app", app)],
+        )
+        .await?;
+        arns.extend(found.into_iter().map(|(arn, _)| arn));
     }
     for arn in arns {
         match retained(&op, &arn).await? {
@@ -1105,6 +1436,195 @@ mod tests {
 
     use super::*;
 
+    fn owned(address: &str, id: &str) -> Owned {
+        Owned {
+            address: address.into(),
+            kind: address.split('.').nth(2).unwrap().into(),
+            id: id.into(),
+            outputs: Default::default(),
+            needs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn aspects_are_deleted_before_what_they_belong_to() {
+        let pending: Vec<(Address, Owned)> = [
+            ("dev.security.aws_s3_bucket.config", "shop-dev-config"),
+            (
+                "dev.security.aws_s3_bucket_policy.config",
+                "shop-dev-config",
+            ),
+            (
+                "dev.security.aws_s3_bucket_public_access_block.config",
+                "shop-dev-config",
+            ),
+            ("dev.security.aws_iam_role.config", "shop-dev-config"),
+            (
+                "dev.security.aws_iam_role_policy_attachment.config",
+                "shop-dev-config|arn:aws:iam::aws:policy/x",
+            ),
+            ("dev.network.aws_vpc_endpoint.sts", "vpce-1"),
+        ]
+        .into_iter()
+        .map(|(a, id)| (a.parse().unwrap(), owned(a, id)))
+        .collect();
+        let names = |v: &[(Address, Owned)]| -> Vec<String> {
+            v.iter().map(|(a, _)| a.to_string()).collect()
+        };
+        let (now, later) = deletable_now(pending);
+        assert_eq!(
+            names(&later),
+            [
+                "dev.security.aws_s3_bucket.config",
+                "dev.security.aws_iam_role.config"
+            ],
+            "owners wait for their aspects, whatever their ids share"
+        );
+        assert_eq!(now.len(), 4);
+        let (now, later) = deletable_now(later);
+        assert_eq!((now.len(), later.len()), (2, 0), "then they go");
+    }
+
+    /// What `--prune`, without `--prune-data`, deletes of `gone`.
+    fn pruned(gone: &[Owned]) -> Vec<&str> {
+        let kept = kept_with_data(gone);
+        gone.iter()
+            .filter(|o| !kept.contains(&o.address))
+            .map(|o| o.address.as_str())
+            .collect()
+    }
+
+    fn needing(address: &str, id: &str, needs: &[&str]) -> Owned {
+        Owned {
+            needs: needs.iter().map(|n| (*n).to_owned()).collect(),
+            ..owned(address, id)
+        }
+    }
+
+    #[test]
+    fn recorded_dependencies_keep_what_a_store_stands_on_whatever_its_name() {
+        let cluster = "dev.data.aws_rds_cluster.orders";
+        let key = "dev.security.aws_kms_key.data";
+        let gone = [
+            needing(
+                cluster,
+                "shop-dev-orders",
+                &[
+                    "dev.data.aws_db_subnet_group.private",
+                    "dev.network.aws_security_group.postgres",
+                    key,
+                    "dev.network.aws_vpc.main",
+                ],
+            ),
+            needing(
+                "dev.data.aws_rds_cluster_instance.one",
+                "shop-dev-orders-1",
+                &[cluster],
+            ),
+            needing("dev.data.aws_db_subnet_group.private", "g", &[]),
+            needing("dev.network.aws_security_group.postgres", "sg-1", &[]),
+            needing(key, "k-1", &[]),
+            needing("dev.security.aws_kms_alias.data", "alias/x", &[key]),
+            needing(
+                "dev.security.aws_iam_policy.api_grants",
+                "arn:p",
+                &[cluster],
+            ),
+            needing("dev.logs.aws_cloudwatch_log_group.api", "/api", &[key]),
+        ];
+        assert_eq!(
+            pruned(&gone),
+            [
+                "dev.security.aws_iam_policy.api_grants",
+                "dev.logs.aws_cloudwatch_log_group.api"
+            ],
+            "a grant on the store and a user of its key go; its parts and footing stay"
+        );
+    }
+
+    #[test]
+    fn strays_are_deleted_in_the_order_their_recorded_dependencies_give() {
+        let gone: Vec<Gone> = [
+            needing(
+                "dev.network.aws_subnet.a",
+                "subnet-1",
+                &["dev.network.aws_vpc.x"],
+            ),
+            needing("dev.network.aws_vpc.x", "vpc-1", &[]),
+            needing(
+                "dev.network.aws_route_table_association.a",
+                "rtbassoc-1",
+                &["dev.network.aws_subnet.a"],
+            ),
+            needing("dev.network.aws_vpc_endpoint.sts", "vpce-1", &[]),
+        ]
+        .into_iter()
+        .map(|o| (o.address.parse().unwrap(), o))
+        .collect();
+        let waves: Vec<Vec<String>> = stray_waves(gone)
+            .into_iter()
+            .map(|w| w.into_iter().map(|(a, _)| a.to_string()).collect())
+            .collect();
+        assert_eq!(
+            waves,
+            [
+                vec![
+                    "dev.network.aws_route_table_association.a",
+                    "dev.network.aws_vpc_endpoint.sts"
+                ],
+                vec!["dev.network.aws_subnet.a"],
+                vec!["dev.network.aws_vpc.x"],
+            ]
+        );
+        let cycle: Vec<Gone> = [
+            needing("dev.network.aws_vpc.x", "vpc-1", &["dev.network.aws_vpc.y"]),
+            needing("dev.network.aws_vpc.y", "vpc-2", &["dev.network.aws_vpc.x"]),
+        ]
+        .into_iter()
+        .map(|o| (o.address.parse().unwrap(), o))
+        .collect();
+        assert_eq!(stray_waves(cycle).len(), 1, "a cycle is tried at once");
+    }
+
+    #[test]
+    fn a_dropped_store_keeps_what_stands_under_it_and_nothing_else() {
+        let gone = [
+            owned("dev.data.aws_rds_cluster.db", "shop-dev-db"),
+            owned(
+                "dev.data.aws_rds_cluster_instance.db_writer",
+                "shop-dev-db-writer",
+            ),
+            owned("dev.data.aws_db_subnet_group.db", "shop-dev-db"),
+            owned("dev.network.aws_security_group.data_db", "sg-1"),
+            owned(
+                "dev.network.aws_vpc_security_group_ingress_rule.data_db_from_web",
+                "sgr-1",
+            ),
+            owned("dev.data.aws_s3_bucket.exports", "shop-dev-exports"),
+            owned("dev.data.aws_s3_bucket_policy.archive", "shop-dev-exports"),
+            owned(
+                "dev.data.aws_s3_bucket_versioning.uploads",
+                "shop-dev-exports|x",
+            ),
+            owned("dev.network.aws_vpc_endpoint.sts", "vpce-1"),
+            owned("dev.network.aws_security_group.dbx", "sg-2"),
+            owned(
+                "dev.security.aws_iam_role.exports_reader",
+                "shop-dev-exports-reader",
+            ),
+        ];
+        assert_eq!(
+            pruned(&gone),
+            [
+                "dev.network.aws_vpc_endpoint.sts",
+                "dev.network.aws_security_group.dbx"
+            ],
+            "a name merely starting like a store's is not its part"
+        );
+        // Nothing holds data: nothing is kept.
+        assert!(kept_with_data(&gone[8..10]).is_empty());
+    }
+
     fn r(addr: &str) -> Resource {
         Resource::new(
             addr.parse::<Address>().unwrap(),
@@ -1188,6 +1708,7 @@ mod tests {
             address: "dev.network.aws_security_group.web".parse().unwrap(),
             attrs,
             tags: BTreeMap::new(),
+            needs: Vec::new(),
         };
         let o = Observed::new("sg-1").out("arn", "arn:sg").out("empty", "");
         let out = outputs_of(&d, &o);

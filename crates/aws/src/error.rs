@@ -22,6 +22,9 @@ pub enum Error {
     /// the wrong type, an unresolved reference).
     #[error("{0}")]
     Invalid(String),
+    /// The request cannot be carried out as asked (nothing was done).
+    #[error("{0}")]
+    Refused(String),
     /// Another mutating run holds the environment's lock.
     #[error(
         "another run is changing environment `{env}` ({holder}; lock {}): nothing was done; run again when it ends",

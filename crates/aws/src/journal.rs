@@ -27,6 +27,9 @@ pub struct Owned {
     pub id: String,
     /// Computed attributes other resources refer to (`id`, `arn`, …).
     pub outputs: BTreeMap<String, Value>,
+    /// Addresses it depended on when last applied (empty in journals
+    /// written before they were recorded).
+    pub needs: Vec<String>,
 }
 
 /// One mutating run (apply, drift --fix, destroy) per environment and state
@@ -100,6 +103,7 @@ impl Journal {
                 kind TEXT NOT NULL,
                 id TEXT NOT NULL,
                 outputs TEXT NOT NULL,
+                needs TEXT NOT NULL DEFAULT '[]',
                 updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
                 PRIMARY KEY (env, address)
             );
@@ -110,6 +114,10 @@ impl Journal {
                 started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
                 finished_at TEXT,
                 outcome TEXT
+            );
+            CREATE TABLE IF NOT EXISTS apps (
+                env TEXT PRIMARY KEY,
+                app TEXT NOT NULL
             );
             CREATE TABLE IF NOT EXISTS preexisting (
                 env TEXT NOT NULL,
@@ -126,6 +134,15 @@ impl Journal {
                 at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
             );",
         )?;
+        // Journals from before dependencies were recorded.
+        let has_needs = conn
+            .prepare("SELECT 1 FROM pragma_table_info('resources') WHERE name = 'needs'")?
+            .exists([])?;
+        if !has_needs {
+            conn.execute_batch(
+                "ALTER TABLE resources ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'",
+            )?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -203,15 +220,17 @@ impl Journal {
     /// Records (or replaces) an owned resource.
     pub fn own(&self, env: &str, r: &Owned) -> Result<()> {
         self.lock().execute(
-            "INSERT INTO resources (env, address, kind, id, outputs) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO resources (env, address, kind, id, outputs, needs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (env, address) DO UPDATE SET kind = ?3, id = ?4, outputs = ?5,
-               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+               needs = ?6, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
             params![
                 env,
                 r.address,
                 r.kind,
                 r.id,
-                serde_json::to_string(&to_json(&Value::Map(r.outputs.clone()))).unwrap_or_default()
+                serde_json::to_string(&to_json(&Value::Map(r.outputs.clone()))).unwrap_or_default(),
+                serde_json::to_string(&r.needs).unwrap_or_else(|_| "[]".into())
             ],
         )?;
         Ok(())
@@ -231,7 +250,7 @@ impl Journal {
         let c = self.lock();
         let row = c
             .query_row(
-                "SELECT address, kind, id, outputs FROM resources WHERE env = ?1 AND address = ?2",
+                "SELECT address, kind, id, outputs, needs FROM resources WHERE env = ?1 AND address = ?2",
                 params![env, address],
                 row_to_owned,
             )
@@ -243,7 +262,7 @@ impl Journal {
     pub fn all(&self, env: &str) -> Result<Vec<Owned>> {
         let c = self.lock();
         let mut st = c.prepare(
-            "SELECT address, kind, id, outputs FROM resources WHERE env = ?1 ORDER BY address",
+            "SELECT address, kind, id, outputs, needs FROM resources WHERE env = ?1 ORDER BY address",
         )?;
         let rows = st
             .query_map(params![env], row_to_owned)?
@@ -284,6 +303,29 @@ impl Journal {
         Ok(())
     }
 
+    /// Records that `env` in this journal is `app`'s, or refuses when it is
+    /// another application's: the journal is keyed by environment, and an
+    /// apply deletes what its environment owns and its plan does not have,
+    /// so two applications sharing a state file would delete each other.
+    pub fn claim(&self, env: &str, app: &str) -> Result<()> {
+        let c = self.lock();
+        c.execute(
+            "INSERT OR IGNORE INTO apps (env, app) VALUES (?1, ?2)",
+            params![env, app],
+        )?;
+        let holder: String =
+            c.query_row("SELECT app FROM apps WHERE env = ?1", params![env], |r| {
+                r.get(0)
+            })?;
+        if holder != app {
+            return Err(Error::Invalid(format!(
+                "this state file holds environment `{env}` of application `{holder}`, not `{app}`: \
+                 nothing was done; give `{app}` a state file of its own (`--state`)"
+            )));
+        }
+        Ok(())
+    }
+
     /// The addresses of `env` whose account settings existed before Strata.
     pub fn preexisting(&self, env: &str) -> Result<BTreeSet<String>> {
         let c = self.lock();
@@ -313,17 +355,32 @@ fn row_to_owned(r: &rusqlite::Row<'_>) -> rusqlite::Result<Owned> {
             _ => None,
         })
         .unwrap_or_default();
+    let needs: String = r.get(4)?;
     Ok(Owned {
         address: r.get(0)?,
         kind: r.get(1)?,
         id: r.get(2)?,
         outputs,
+        needs: serde_json::from_str(&needs).unwrap_or_default(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_environment_belongs_to_one_application() {
+        let j = Journal::in_memory().unwrap();
+        j.claim("dev", "shop").unwrap();
+        j.claim("dev", "shop").unwrap();
+        j.claim("prod", "blog").unwrap();
+        let e = j.claim("dev", "blog").unwrap_err().to_string();
+        assert!(
+            e.contains("environment `dev` of application `shop`, not `blog`"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn an_intent_without_outcome_is_reported_until_settled() {
@@ -361,12 +418,45 @@ mod tests {
             kind: "aws_vpc".into(),
             id: "vpc-1".into(),
             outputs,
+            needs: vec!["dev.network.aws_vpc_ipam_pool.main".into()],
         };
         j.own("dev", &o).unwrap();
         assert_eq!(j.get("dev", &o.address).unwrap(), Some(o.clone()));
         assert_eq!(j.all("dev").unwrap(), vec![o.clone()]);
         j.disown("dev", &o.address).unwrap();
         assert_eq!(j.get("dev", &o.address).unwrap(), None);
+    }
+
+    #[test]
+    fn a_journal_from_before_dependencies_were_recorded_opens_and_keeps_its_resources() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE resources (env TEXT NOT NULL, address TEXT NOT NULL,
+                   kind TEXT NOT NULL, id TEXT NOT NULL, outputs TEXT NOT NULL,
+                   updated_at TEXT NOT NULL DEFAULT '', PRIMARY KEY (env, address));
+                 INSERT INTO resources (env, address, kind, id, outputs)
+                   VALUES ('dev', 'dev.network.aws_vpc.main', 'aws_vpc', 'vpc-1', '{}');",
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        let o = j.get("dev", "dev.network.aws_vpc.main").unwrap().unwrap();
+        assert_eq!((o.id.as_str(), o.needs.len()), ("vpc-1", 0));
+        let o = Owned {
+            needs: vec!["dev.network.aws_vpc_ipam_pool.main".into()],
+            ..o
+        };
+        j.own("dev", &o).unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        assert_eq!(
+            j.all("dev").unwrap(),
+            vec![o],
+            "and records them from then on"
+        );
     }
 
     #[test]

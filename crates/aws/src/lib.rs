@@ -8,6 +8,7 @@
 pub mod cx;
 pub mod engine;
 pub mod error;
+pub mod forget;
 pub mod journal;
 pub mod kinds;
 pub mod value;

@@ -83,6 +83,10 @@ pub struct Desired {
     pub attrs: BTreeMap<String, Value>,
     /// Tags to put on it: the plan's tags plus `strata:address`.
     pub tags: BTreeMap<String, String>,
+    /// Addresses it depends on in the plan, recorded with it in the
+    /// journal so that, once the plan no longer has it, what it stood on
+    /// is still known.
+    pub needs: Vec<String>,
 }
 
 impl Desired {
@@ -105,6 +109,7 @@ impl Desired {
             address: r.address.clone(),
             attrs,
             tags,
+            needs: r.depends_on().iter().map(|a| a.to_string()).collect(),
         })
     }
 

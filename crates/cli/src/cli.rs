@@ -125,16 +125,22 @@ pub enum Command {
     /// for confirmation on a terminal (`--yes` skips it; with no terminal and
     /// no `--yes` it refuses), applies in dependency order with bounded
     /// parallelism, and journals every call so an interrupted run converges
-    /// when run again. Exit 5: some resources failed (the rest is applied).
+    /// when run again; then deletes what the environment owns and the spec
+    /// no longer has. Exit 5: some resources failed (the rest is applied).
     Apply {
         #[command(flatten)]
         live: LiveArgs,
         /// Apply without asking.
         #[arg(long, short)]
         yes: bool,
-        /// Show what would be created and updated (reads only), change nothing.
+        /// Show what would be created, updated, replaced and deleted (reads
+        /// only), change nothing.
         #[arg(long, conflicts_with = "yes")]
         dry_run: bool,
+        /// Also delete databases, buckets, keys, secrets, repositories and
+        /// log groups the spec no longer has (kept and listed otherwise).
+        #[arg(long)]
+        prune_data: bool,
     },
     /// Compare the live environment with the spec, attribute by attribute.
     /// Exit 0: no drift; 4: drift found (`--fix` repairs it and exits 0 when
@@ -173,6 +179,24 @@ pub enum Command {
         /// Destroy without asking.
         #[arg(long, short)]
         yes: bool,
+    },
+    /// Let resources the spec no longer has go without deleting them: they
+    /// leave the journal and lose their `strata:` tags, so `apply` no longer
+    /// deletes or lists them, `drift` no longer reports them and `destroy`
+    /// leaves them. For a store `apply` keeps because it holds data, when
+    /// it is handed over rather than deleted. Exit 2: an address still in
+    /// the spec or not owned (nothing forgotten).
+    Forget {
+        #[command(flatten)]
+        live: LiveArgs,
+        /// An address to forget, as `drift` and `apply` print it (repeat
+        /// for more).
+        #[arg(long = "address", short = 'a', required_unless_present = "kept")]
+        addresses: Vec<String>,
+        /// Forget everything `apply` keeps because it holds data (the
+        /// stores and what they stand on).
+        #[arg(long)]
+        kept: bool,
     },
     /// Print the JSON Schema of the spec.
     Schema,

@@ -1,4 +1,4 @@
-//! `strata apply`, `drift`, `audit`, `destroy`: the CLI around the live
+//! `strata apply`, `drift`, `audit`, `destroy`, `forget`: the CLI around the live
 //! engine (`strata-aws`). Terminal IO, confirmation and progress live here;
 //! the engine gets a graph and returns reports.
 
@@ -31,6 +31,9 @@ struct Target {
     frameworks: Vec<String>,
     journal: Arc<Journal>,
     state: PathBuf,
+    /// `security.config_recorder: existing`: AWS Config records with a
+    /// recorder that is not Strata's.
+    recorder_existing: bool,
 }
 
 fn target(args: &LiveArgs) -> Result<Target> {
@@ -58,6 +61,9 @@ fn target(args: &LiveArgs) -> Result<Target> {
     }
     let journal = Journal::open(&state)
         .with_context(|| format!("cannot open the journal {}", state.display()))?;
+    journal
+        .claim(env.as_str(), &plan.app)
+        .with_context(|| format!("journal {}", state.display()))?;
     Ok(Target {
         app: plan.app.clone(),
         env,
@@ -75,6 +81,8 @@ fn target(args: &LiveArgs) -> Result<Target> {
             .collect(),
         journal: Arc::new(journal),
         state,
+        recorder_existing: spec.security.config
+            && spec.security.config_recorder == strata_spec::ConfigRecorder::Existing,
     })
 }
 
@@ -245,7 +253,7 @@ fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
     m
 }
 
-pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
+pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool, prune_data: bool) -> Result<()> {
     let t = target(args)?;
     let _lock = if dry_run {
         None
@@ -298,7 +306,8 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
         if dry_run || !yes {
             // What the run would do, from reads only.
             let seen = engine::observe(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
-            preview(&seen);
+            preview(&seen, &engine::stray_fates(&cx, &t.graph, prune_data)?);
+            recorded(&t, &cx).await?;
             if dry_run {
                 return Ok(());
             }
@@ -307,25 +316,67 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool) -> Result<()> {
             &format!("Apply to {} in account {}?", t.env, cx.account),
             yes,
         )?;
-        let progress = Progress::new(t.graph.len());
-        let report = engine::apply(cx.clone(), &t.graph, args.concurrency, &|e| {
+        let progress = Progress::new(t.graph.len() + engine::strays(&cx, &t.graph)?.len());
+        let report = engine::apply(cx.clone(), &t.graph, args.concurrency, prune_data, &|e| {
             progress.event(e)
         })
         .await?;
         progress.finish();
         println!("{}", summary(&report));
-        if report.failed() {
+        let unrecorded = !recorded(&t, &cx).await?;
+        if report.results.iter().any(|(_, a)| *a == Action::Held) {
+            println!(
+                "kept with data: `apply --prune-data` deletes them; `strata forget --kept` leaves them in AWS and lets them go"
+            );
+        }
+        if report.failed() || unrecorded {
             return Err(Exit(PARTIAL).into());
         }
         Ok(())
     })
 }
 
+/// The strays `apply` keeps because they hold data, by address.
+fn kept_with_data(cx: &Cx, t: &Target) -> Result<BTreeSet<String>> {
+    Ok(engine::stray_fates(cx, &t.graph, false)?
+        .into_iter()
+        .filter(|(_, fate)| *fate == engine::Fate::KeepWithData)
+        .map(|(o, _)| o.address)
+        .collect())
+}
+
+/// With `security.config_recorder: existing`, whether a recorder in the
+/// region records (printing why not when none does); true otherwise.
+async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
+    if !t.recorder_existing {
+        return Ok(true);
+    }
+    let (_, recorders) = engine::existing_recording(cx, &t.graph).await?;
+    if recorders.iter().any(|(_, on)| *on) {
+        return Ok(true);
+    }
+    let found = if recorders.is_empty() {
+        "there is no recorder".to_owned()
+    } else {
+        let names: Vec<&str> = recorders.iter().map(|(n, _)| n.as_str()).collect();
+        format!("recorder {} is stopped", names.join(", "))
+    };
+    eprintln!(
+        "! AWS Config: `security.config_recorder: existing` relies on the account's recorder, but in {} {found}: nothing records {}'s resources for its frameworks' rules (start it, or set `config_recorder: strata`)",
+        t.region, t.env
+    );
+    Ok(false)
+}
+
 /// Prints what an apply would do: `+` create, `~` update (with the
 /// attributes), `-/+` replace (attributes that cannot change in place), `!`
-/// recreate (deleted out of band), then the counts.
-fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
-    let (mut create, mut update, mut replace, mut same) = (0, 0, 0, 0);
+/// recreate (deleted out of band), `-` delete (no longer in the spec), then
+/// the counts.
+fn preview(
+    seen: &BTreeMap<strata_model::Address, engine::Seen>,
+    fates: &[(strata_aws::journal::Owned, engine::Fate)],
+) {
+    let (mut create, mut update, mut replace, mut same, mut delete) = (0, 0, 0, 0, 0);
     for (a, s) in seen {
         match s {
             engine::Seen::NotCreated => {
@@ -361,8 +412,24 @@ fn preview(seen: &BTreeMap<strata_model::Address, engine::Seen>) {
             engine::Seen::Skipped => {}
         }
     }
+    for (o, fate) in fates {
+        match fate {
+            engine::Fate::LeaveInPlace => eprintln!(
+                "  = {} (no longer in the spec; existed before Strata: left in place)",
+                o.address
+            ),
+            engine::Fate::KeepWithData => eprintln!(
+                "  = {} (no longer in the spec; holds data or stands under what does: kept; `--prune-data` deletes it, `strata forget` lets it go)",
+                o.address
+            ),
+            engine::Fate::Delete => {
+                delete += 1;
+                eprintln!("  - {} ({}; no longer in the spec)", o.address, o.id);
+            }
+        }
+    }
     eprintln!(
-        "plan: {create} to create, {update} to update, {replace} to replace, {same} unchanged"
+        "plan: {create} to create, {update} to update, {replace} to replace, {delete} to delete, {same} unchanged"
     );
 }
 
@@ -381,6 +448,7 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
     rt.block_on(async {
         let cx = connect(&t, args, "drift").await?;
         let report = engine::drift(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
+        let kept = kept_with_data(&cx, &t)?;
         let origin = |address: &str| -> String {
             address
                 .parse()
@@ -439,7 +507,12 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
                         }
                         Drift::Deleted => println!("- {a}  deleted out of band ({})", origin(a)),
                         Drift::NotCreated => println!("+ {a}  not created yet ({})", origin(a)),
-                        Drift::Orphaned(id) => println!("! {a}  ({id}) is owned but no longer in the spec"),
+                        Drift::Orphaned(id) if kept.contains(a) => println!(
+                            "! {a}  ({id}) is owned but no longer in the spec (kept with data: `apply --prune-data` deletes it, `strata forget` lets it go)"
+                        ),
+                        Drift::Orphaned(id) => println!(
+                            "! {a}  ({id}) is owned but no longer in the spec (`apply` deletes it)"
+                        ),
                     }
                 }
                 eprintln!(
@@ -462,7 +535,10 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
         confirm(&format!("Restore the desired state of {}?", t.env), yes)?;
         let cx = connect(&t, args, "drift --fix").await?;
         let progress = Progress::new(t.graph.len());
-        let repaired = engine::apply(cx, &t.graph, args.concurrency, &|e| progress.event(e)).await?;
+        let repaired = engine::apply(cx, &t.graph, args.concurrency, false, &|e| {
+            progress.event(e)
+        })
+        .await?;
         progress.finish();
         println!("repaired: {}", summary(&repaired));
         if repaired.failed() {
@@ -483,7 +559,13 @@ pub(crate) fn audit(args: &LiveArgs) -> Result<()> {
             .filter(|s| matches!(s, engine::Seen::Live(..)))
             .count();
         eprintln!("{observed} live resources observed in {}", t.env);
-        anyhow::Ok(engine::live_graph(&t.graph, &seen))
+        let mut live = engine::live_graph(&t.graph, &seen);
+        if t.recorder_existing {
+            // The recording the environment relies on, judged like ours.
+            let (status, _) = engine::existing_recording(&cx, &t.graph).await?;
+            live.insert(status)?;
+        }
+        anyhow::Ok(live)
     })?;
     let ids = crate::check::controls_of_frameworks(t.frameworks.iter().map(String::as_str));
     let controls: Vec<_> = strata_policy::catalog()
@@ -583,6 +665,46 @@ pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
         if report.failed() || !left.left.is_empty() {
             return Err(Exit(PARTIAL).into());
         }
+        Ok(())
+    })
+}
+
+pub(crate) fn forget(args: &LiveArgs, addresses: &[String], kept: bool) -> Result<()> {
+    let t = target(args)?;
+    let _lock = lock(&t, "forget")?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let cx = connect(&t, args, "forget").await?;
+        let mut wanted: Vec<String> = addresses.to_vec();
+        if kept {
+            wanted.extend(kept_with_data(&cx, &t)?);
+        }
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            println!("nothing is kept with data in {}; nothing to forget", t.env);
+            return Ok(());
+        }
+        let done = match strata_aws::forget::forget(&cx, &t.graph, &wanted).await {
+            Ok(d) => d,
+            Err(strata_aws::Error::Refused(msg)) => {
+                eprintln!("refusing: {msg}");
+                return Err(Exit(crate::exit::USAGE).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for a in &done.addresses {
+            println!("  forgot {a}");
+        }
+        for (arn, why) in &done.still_tagged {
+            println!("  ! {arn} keeps its strata: tags ({why})");
+        }
+        println!(
+            "{} forgotten and left in AWS; strata: tags removed from {} resources; {} mutating calls",
+            done.addresses.len(),
+            done.untagged.len(),
+            done.mutating_calls
+        );
         Ok(())
     })
 }

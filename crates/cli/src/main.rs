@@ -109,7 +109,12 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
                 GraphFormat::Dot => out.write_all(render::dot(&plan, only.as_ref()).as_bytes())?,
             }
         }
-        Command::Apply { live, yes, dry_run } => live::apply(&live, yes, dry_run)?,
+        Command::Apply {
+            live,
+            yes,
+            dry_run,
+            prune_data,
+        } => live::apply(&live, yes, dry_run, prune_data)?,
         Command::Drift {
             live,
             fix,
@@ -118,6 +123,11 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
         } => live::drift(&live, fix, yes, output)?,
         Command::Audit { live } => live::audit(&live)?,
         Command::Destroy { live, force, yes } => live::destroy(&live, force, yes)?,
+        Command::Forget {
+            live,
+            addresses,
+            kept,
+        } => live::forget(&live, &addresses, kept)?,
         Command::Render { spec, output, env } => {
             let (_, plan) = plan(&spec, false)?;
             let plan = match select_env(&plan, env.as_deref())? {

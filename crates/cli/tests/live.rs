@@ -349,6 +349,78 @@ fn apply_verify_reapply_drift_fix_destroy() {
         "the same rule, narrowed: {rule}"
     );
 
+    // What the spec drops, apply deletes: the STS endpoint left out of the
+    // endpoint list is previewed as `-`, deleted, and no longer drift; put
+    // back, it is made again.
+    let narrower = dir.path().join("narrower");
+    std::fs::create_dir(&narrower).unwrap();
+    let yaml =
+        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
+    std::fs::write(
+        narrower.join("strata.yaml"),
+        yaml.replacen(
+            "\nsecurity:\n",
+            "\nnetwork:\n  endpoints: [s3, ecr-api, ecr-dkr, logs, secrets-manager]\n\nsecurity:\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let narrower = narrower.display().to_string();
+    let sts = "dev.network.aws_vpc_endpoint.sts";
+    let drift = run(&["drift", &narrower, "--env", ENV], dir.path(), &moto.url);
+    assert_eq!(
+        drift.status.code(),
+        Some(4),
+        "an owned resource the spec dropped is drift"
+    );
+    assert!(
+        text(&drift.stdout)
+            .lines()
+            .any(|l| l.starts_with(&format!("! {sts} "))
+                && l.ends_with("is owned but no longer in the spec (`apply` deletes it)")),
+        "{}",
+        text(&drift.stdout)
+    );
+    let dry = run(
+        &["apply", &narrower, "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    let said = text(&dry.stderr);
+    assert!(said.contains(&format!("  - {sts} (vpce-")), "{said}");
+    assert!(said.contains("0 to replace, 1 to delete"), "{said}");
+    let pruned = run(
+        &["apply", &narrower, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&pruned, "apply without the STS endpoint");
+    assert!(
+        text(&pruned.stdout).contains("1 deleted"),
+        "{}",
+        text(&pruned.stdout)
+    );
+    assert_ok(
+        &run(&["drift", &narrower, "--env", ENV], dir.path(), &moto.url),
+        "drift after the endpoint was deleted",
+    );
+    let endpoints = |inv: &serde_json::Value| {
+        inv.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[0] == "vpc_endpoint")
+            .count()
+    };
+    assert_eq!(endpoints(&moto.inventory()), endpoints(&inventory) - 1);
+    let back = apply(dir.path(), &moto.url);
+    assert_ok(&back, "apply with the STS endpoint again");
+    assert!(
+        text(&back.stdout).contains("1 created"),
+        "{}",
+        text(&back.stdout)
+    );
+    assert_eq!(moto.inventory(), inventory, "as before");
+
     // Destroy: nothing tagged remains.
     let destroy = run(
         &["destroy", &spec(), "--env", ENV, "--yes"],
@@ -468,6 +540,30 @@ fn apply_refuses_without_a_terminal_or_yes_and_on_the_wrong_account() {
     );
     assert_eq!(moto.inventory(), serde_json::json!([]), "nothing was made");
 
+    // The state file's `dev` is `shop`'s: another application's `dev` given
+    // the same file is refused before anything is read or made, since its
+    // apply would delete what `shop` owns and `blog` does not plan.
+    let blog = dir.path().join("blog");
+    std::fs::create_dir(&blog).unwrap();
+    let yaml =
+        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
+    std::fs::write(
+        blog.join("strata.yaml"),
+        yaml.replacen("app: shop", "app: blog", 1),
+    )
+    .unwrap();
+    let blog = blog.display().to_string();
+    for cmd in ["apply", "drift", "destroy"] {
+        let out = run(&[cmd, &blog, "--env", ENV, "--yes"], dir.path(), &moto.url);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out.stderr));
+        let why = text(&out.stderr);
+        assert!(
+            why.contains("holds environment `dev` of application `shop`, not `blog`"),
+            "{why}"
+        );
+    }
+    assert_eq!(moto.inventory(), serde_json::json!([]), "nothing was made");
+
     // Another run holds the environment: apply and destroy refuse, saying who.
     let held =
         strata_aws::journal::RunLock::acquire(&dir.path().join("state.db"), ENV, "apply").unwrap();
@@ -578,6 +674,233 @@ fn account_settings_that_existed_before_strata_are_managed_then_left_in_place() 
         text(&again.stdout).contains("2 left in place"),
         "{}",
         text(&again.stdout)
+    );
+}
+
+/// A region already recorded by the organisation's AWS Config recorder
+/// (Control Tower's) cannot take a second one: apply says so, naming the
+/// holder and the spec setting; with `config_recorder: existing` the
+/// environment records with it (apply and audit fail while it is stopped),
+/// `forget` hands over what the first apply made, and destroy leaves the
+/// organisation's recorder alone.
+#[test]
+fn a_region_recorded_by_the_organisation_is_recorded_with_not_taken_over() {
+    const ORG: &str = "aws-controltower-BaselineConfigRecorder";
+    const ORG_CHANNEL: &str = "aws-controltower-BaselineConfigDeliveryChannel";
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start(dir.path());
+    moto.py(&moto.url, &["org_recorder"]);
+    let first = apply(dir.path(), &moto.url);
+    assert_eq!(
+        first.status.code(),
+        Some(5),
+        "some resources failed, the rest applied"
+    );
+    let said = text(&first.stderr) + &text(&first.stdout);
+    assert!(
+        said.contains("MaxNumberOfConfigurationRecordersExceededException")
+            && said.contains(&format!("already recorded by recorder `{ORG}`"))
+            && said.contains("set `security.config_recorder: existing`"),
+        "{said}"
+    );
+
+    let existing = dir.path().join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    let yaml =
+        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
+    let changed = yaml.replacen(
+        "\nsecurity:\n",
+        "\nsecurity:\n  config_recorder: existing\n",
+        1,
+    );
+    assert_ne!(changed, yaml);
+    std::fs::write(existing.join("strata.yaml"), changed).unwrap();
+    let existing = existing.display().to_string();
+    let second = run(
+        &["apply", &existing, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    // The organisation's recorder is there but stopped: everything is
+    // applied, and apply says that nothing records (exit 5).
+    assert_eq!(second.status.code(), Some(5), "{}", text(&second.stderr));
+    let said = text(&second.stderr);
+    assert!(
+        said.contains(&format!(
+            "! AWS Config: `security.config_recorder: existing` relies on the account's recorder, but in eu-west-1 recorder {ORG} is stopped"
+        )),
+        "{said}"
+    );
+    // The first apply's bucket for a delivery channel of ours, and the role
+    // for a recorder of ours, are no longer planned: the bucket holds data,
+    // so it stays with what is named alike until `--prune-data`.
+    let said = text(&second.stdout);
+    assert!(
+        said.contains("8 kept with data (no longer in the spec)"),
+        "{said}"
+    );
+    let status = "dev.security.aws_config_configuration_recorder_status.existing";
+    let audit = run(&["audit", &existing, "--env", ENV], dir.path(), &moto.url);
+    assert!(
+        text(&audit.stdout).contains(&format!("FAIL STRATA-AWS-108 [medium] {status}")),
+        "the catalog judges the recording relied on: {}",
+        text(&audit.stdout)
+    );
+    moto.py(&moto.url, &["start_org_recorder"]);
+    let audit = run(&["audit", &existing, "--env", ENV], dir.path(), &moto.url);
+    assert!(
+        !text(&audit.stdout).contains("STRATA-AWS-108"),
+        "{}",
+        text(&audit.stdout)
+    );
+    let drift = run(&["drift", &existing, "--env", ENV], dir.path(), &moto.url);
+    assert_eq!(drift.status.code(), Some(4), "{}", text(&drift.stdout));
+    assert!(
+        text(&drift.stdout)
+            .lines()
+            .any(|l| l.starts_with("! dev.security.aws_s3_bucket.config ")
+                && l.ends_with(
+                    "(kept with data: `apply --prune-data` deletes it, `strata forget` lets it go)"
+                )),
+        "{}",
+        text(&drift.stdout)
+    );
+    let dry = run(
+        &["apply", &existing, "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    let said = text(&dry.stderr);
+    assert!(
+        said.contains("  = dev.security.aws_s3_bucket.config (no longer in the spec; holds data")
+            && said.contains("  = dev.security.aws_iam_role.config (")
+            && said.contains(", 0 to delete"),
+        "{said}"
+    );
+    // Handing over instead of deleting: `forget` refuses what is still
+    // planned or not owned, then lets the role and its attachment go,
+    // untagged, still in AWS.
+    let refused = run(
+        &[
+            "forget",
+            &existing,
+            "--env",
+            ENV,
+            "-a",
+            "dev.network.aws_vpc.main",
+            "-a",
+            "dev.network.aws_vpc.elsewhere",
+        ],
+        dir.path(),
+        &moto.url,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("`dev.network.aws_vpc.main` is still in the spec")
+            && said.contains("`dev.network.aws_vpc.elsewhere` is not owned by environment `dev`")
+            && said.contains("nothing was forgotten"),
+        "{said}"
+    );
+    const ROLE: &str = "shop-dev-config";
+    let role_tags = |moto: &Moto| moto.py(&moto.url, &["role_tags"])[ROLE].clone();
+    assert!(
+        role_tags(&moto)
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("strata:address")),
+        "{}",
+        role_tags(&moto)
+    );
+    let forgot = run(
+        &[
+            "forget",
+            &existing,
+            "--env",
+            ENV,
+            "-a",
+            "dev.security.aws_iam_role.config",
+            "-a",
+            "dev.security.aws_iam_role_policy_attachment.config",
+        ],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&forgot, "forget");
+    let said = text(&forgot.stdout);
+    assert!(
+        said.contains("2 forgotten and left in AWS; strata: tags removed from 1 resources"),
+        "{said}"
+    );
+    assert_eq!(
+        role_tags(&moto),
+        serde_json::json!(["Name", "owner"]),
+        "no strata: or managed-by tag left, the others kept"
+    );
+    let pruned = run(
+        &["apply", &existing, "--env", ENV, "--yes", "--prune-data"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&pruned, "apply --prune-data");
+    let said = text(&pruned.stdout);
+    assert!(said.contains("6 deleted"), "{said}");
+    let none = run(
+        &["forget", &existing, "--env", ENV, "--kept"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&none, "forget --kept with nothing kept");
+    assert!(
+        text(&none.stdout).contains("nothing is kept with data in dev"),
+        "{}",
+        text(&none.stdout)
+    );
+    assert_ok(
+        &run(&["drift", &existing, "--env", ENV], dir.path(), &moto.url),
+        "drift once the strays are gone",
+    );
+    let recorders = |inv: &serde_json::Value| -> Vec<serde_json::Value> {
+        inv.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[0].as_str().is_some_and(|k| k.starts_with("config_")))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        recorders(&moto.inventory()),
+        vec![
+            serde_json::json!(["config_channel", ORG_CHANNEL]),
+            serde_json::json!(["config_recorder", ORG]),
+            serde_json::json!(["config_recording", ORG]),
+        ],
+        "one recorder, the organisation's, recording, and no channel of ours"
+    );
+    let again = run(
+        &["apply", &existing, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&again, "re-apply");
+    assert_eq!(mutating_calls(&text(&again.stdout)), 0);
+
+    let destroy = run(
+        &["destroy", &existing, "--env", ENV, "--yes"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_ok(&destroy, "destroy");
+    assert_eq!(
+        moto.inventory(),
+        serde_json::json!([
+            ["config_channel", ORG_CHANNEL],
+            ["config_recorder", ORG],
+            ["config_recording", ORG],
+            ["iam_attachment", ROLE, "policy/service-role/AWS_ConfigRole"],
+            ["iam_role", ROLE],
+        ]),
+        "everything Strata made is gone but what it was told to forget; the organisation's recorder stays"
     );
 }
 

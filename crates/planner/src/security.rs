@@ -7,7 +7,7 @@
 
 use strata_model::{Kind, Layer, ModuleKind, Value};
 use strata_spec::resolve::Region;
-use strata_spec::{DutyRole, Framework};
+use strata_spec::{ConfigRecorder, DutyRole, Framework};
 
 use crate::builder::{Cx, attach, camel, list, map, policy, r, trust_service};
 use crate::data::{bucket, service_writes};
@@ -150,90 +150,92 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
         }
     }
     if sec.config && owns_account {
-        let role = cx.put(
-            cx.res(
+        let status = (sec.config_recorder == ConfigRecorder::Strata).then(|| {
+            let role = cx.put(
+                cx.res(
+                    &m,
+                    Kind::AwsIamRole,
+                    "config",
+                    Layer::Security,
+                    &["security", "config"],
+                )
+                .with("name", cx.name("config"))
+                .with("assume_role_policy", trust_service("config.amazonaws.com")),
+            );
+            attach(
+                cx,
                 &m,
-                Kind::AwsIamRole,
+                &role,
+                "config",
+                "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
+                Layer::Security,
+                &["security", "config"],
+            );
+            let recorder = cx.put(
+                cx.res(
+                    &m,
+                    Kind::AwsConfigConfigurationRecorder,
+                    "main",
+                    Layer::Security,
+                    &["security", "config"],
+                )
+                .with("name", cx.name("config"))
+                .with("role_arn", r(&role, "arn"))
+                .with(
+                    "recording_group",
+                    map([
+                        ("all_supported", true.into()),
+                        ("include_global_resource_types", region.primary.into()),
+                    ]),
+                ),
+            );
+            let config_bucket = crate::data::bucket_name(cx, &m, "config");
+            let b = bucket(
+                cx,
+                &m,
                 "config",
                 Layer::Security,
                 &["security", "config"],
+                Some(&keys.logs),
+                true,
+                service_writes(
+                    "ConfigAclCheck",
+                    "ConfigDelivery",
+                    "config.amazonaws.com",
+                    &config_bucket,
+                    &format!("AWSLogs/{}/Config/*", account(cx)),
+                ),
+            );
+            let channel = cx.put(
+                cx.res(
+                    &m,
+                    Kind::AwsConfigDeliveryChannel,
+                    "main",
+                    Layer::Security,
+                    &["security", "config"],
+                )
+                .with("name", cx.name("config"))
+                .with("s3_bucket_name", r(&b, "bucket"))
+                .with("s3_kms_key_arn", r(&keys.logs, "arn"))
+                .after(&recorder),
+            );
+            cx.put(
+                cx.res(
+                    &m,
+                    Kind::AwsConfigConfigurationRecorderStatus,
+                    "main",
+                    Layer::Security,
+                    &["security", "config"],
+                )
+                .with("name", r(&recorder, "name"))
+                .with("is_enabled", true)
+                .after(&channel),
             )
-            .with("name", cx.name("config"))
-            .with("assume_role_policy", trust_service("config.amazonaws.com")),
-        );
-        attach(
-            cx,
-            &m,
-            &role,
-            "config",
-            "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
-            Layer::Security,
-            &["security", "config"],
-        );
-        let recorder = cx.put(
-            cx.res(
-                &m,
-                Kind::AwsConfigConfigurationRecorder,
-                "main",
-                Layer::Security,
-                &["security", "config"],
-            )
-            .with("name", cx.name("config"))
-            .with("role_arn", r(&role, "arn"))
-            .with(
-                "recording_group",
-                map([
-                    ("all_supported", true.into()),
-                    ("include_global_resource_types", region.primary.into()),
-                ]),
-            ),
-        );
-        let config_bucket = crate::data::bucket_name(cx, &m, "config");
-        let b = bucket(
-            cx,
-            &m,
-            "config",
-            Layer::Security,
-            &["security", "config"],
-            Some(&keys.logs),
-            true,
-            service_writes(
-                "ConfigAclCheck",
-                "ConfigDelivery",
-                "config.amazonaws.com",
-                &config_bucket,
-                &format!("AWSLogs/{}/Config/*", account(cx)),
-            ),
-        );
-        let channel = cx.put(
-            cx.res(
-                &m,
-                Kind::AwsConfigDeliveryChannel,
-                "main",
-                Layer::Security,
-                &["security", "config"],
-            )
-            .with("name", cx.name("config"))
-            .with("s3_bucket_name", r(&b, "bucket"))
-            .with("s3_kms_key_arn", r(&keys.logs, "arn"))
-            .after(&recorder),
-        );
-        let status = cx.put(
-            cx.res(
-                &m,
-                Kind::AwsConfigConfigurationRecorderStatus,
-                "main",
-                Layer::Security,
-                &["security", "config"],
-            )
-            .with("name", r(&recorder, "name"))
-            .with("is_enabled", true)
-            .after(&channel),
-        );
+        });
         for f in &frameworks {
-            if let Some(pack) = conformance_pack(*f) {
-                cx.put(
-                    cx.res(
+            if let Some(template) = conformance_pack(*f) {
+                let pack = cx
+                    .res(
                         &m,
                         Kind::AwsConfigConformancePack,
                         &f.as_str().replace(['-', '.'], "_"),
@@ -244,9 +246,11 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
                         "name",
                         format!("{}-{}", cx.name(f.as_str()).replace('.', "-"), region.name),
                     )
-                    .with("template_name", pack)
-                    .after(&status),
-                );
+                    .with("template_name", template);
+                cx.put(match &status {
+                    Some(s) => pack.after(s),
+                    None => pack,
+                });
             }
         }
     }

@@ -427,3 +427,56 @@ fn eks_openshift_uses_rosa_and_routes() {
         }
     }
 }
+
+#[test]
+fn an_account_recorded_by_its_organisation_gets_conformance_packs_and_no_second_recorder() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/ecs-fargate-aurora/strata.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let ours = common::plan_text("strata.yaml", text.as_bytes());
+    let theirs_text = text.replacen(
+        "\nsecurity:\n",
+        "\nsecurity:\n  config_recorder: existing\n",
+        1,
+    );
+    assert_ne!(theirs_text, text, "the example has a `security:` section");
+    let theirs = common::plan_text("strata.yaml", theirs_text.as_bytes());
+    let config = [
+        Kind::AwsConfigConfigurationRecorder,
+        Kind::AwsConfigDeliveryChannel,
+        Kind::AwsConfigConfigurationRecorderStatus,
+    ];
+    for kind in config {
+        assert_eq!(of(&ours, "dev", kind).len(), 1, "{kind:?}");
+        assert!(of(&theirs, "dev", kind).is_empty(), "{kind:?}");
+    }
+    // Nothing is left that only the recorder needed: its role and bucket.
+    let names = |p: &Plan| -> BTreeSet<String> {
+        p.graph
+            .iter()
+            .filter(|r| r.address.env.as_str() == "dev")
+            .map(|r| r.address.to_string())
+            .collect()
+    };
+    let gone: Vec<String> = names(&ours).difference(&names(&theirs)).cloned().collect();
+    assert!(
+        gone.iter().all(|a| a.contains("config")),
+        "only AWS Config's own resources go: {gone:?}"
+    );
+    assert!(
+        gone.iter().any(|a| a.contains("aws_iam_role.config")),
+        "{gone:?}"
+    );
+    assert!(
+        gone.iter().any(|a| a.contains("aws_s3_bucket.config")),
+        "{gone:?}"
+    );
+    assert!(names(&theirs).is_subset(&names(&ours)));
+    // The frameworks' conformance packs still evaluate, on the existing recorder.
+    let packs = of(&theirs, "dev", Kind::AwsConfigConformancePack);
+    assert_eq!(
+        packs.len(),
+        of(&ours, "dev", Kind::AwsConfigConformancePack).len()
+    );
+    assert!(!packs.is_empty());
+}

@@ -990,6 +990,19 @@ fn security(spec: &Spec, cx: &mut Ctx) {
             .with_help("remove it, or run an environment on `eks` or `openshift`"),
         );
     }
+    if s.config_recorder == ConfigRecorder::Existing && !s.config {
+        let span = cx.span(&["security", "config_recorder"]);
+        let off = cx.span(&["security", "config"]);
+        cx.push(
+            Diagnostic::error(
+                "spec::config-recorder-without-config",
+                "`config_recorder: existing` names the recorder AWS Config uses, but AWS Config is off",
+                span,
+            )
+            .with_related(off, "turned off here")
+            .with_help("remove `config_recorder`, or set `config: true`"),
+        );
+    }
     for (i, w) in s.waivers.iter().enumerate() {
         let idx = i.to_string();
         if w.reason.trim().len() < 10 {

@@ -1017,6 +1017,8 @@ pub struct Security {
     pub security_hub: bool,
     /// AWS Config recording and conformance packs.
     pub config: bool,
+    /// Whose recorder AWS Config records with in each region.
+    pub config_recorder: ConfigRecorder,
     /// Host and cluster agents; default: what the frameworks ask for.
     pub agents: Option<Vec<Agent>>,
     /// Controls waived, each with a reason.
@@ -1033,6 +1035,7 @@ impl Default for Security {
             guardduty: true,
             security_hub: true,
             config: true,
+            config_recorder: ConfigRecorder::Strata,
             agents: None,
             waivers: Vec::new(),
         }
@@ -1112,6 +1115,20 @@ impl DutyRole {
             DutyRole::BreakGlass => "break-glass",
         }
     }
+}
+
+/// Whose recorder AWS Config uses. A region holds one recorder, so an
+/// account whose organisation (or Control Tower) already records it cannot
+/// get a second one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigRecorder {
+    /// Strata makes the recorder, its role, its delivery channel and bucket.
+    #[default]
+    Strata,
+    /// The account's regions are already recorded by a recorder Strata did
+    /// not make: Strata plans the conformance packs on it and nothing else.
+    Existing,
 }
 
 /// Secrets stores.

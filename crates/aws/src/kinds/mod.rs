@@ -491,6 +491,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect(),
             tags: BTreeMap::new(),
+            needs: Vec::new(),
         }
     }
 

@@ -305,6 +305,28 @@ def preset():
     return {}
 
 
+def org_recorder():
+    """An AWS Config recorder made before Strata by the organisation (as
+    Control Tower names it); a region holds one."""
+    client("config").put_configuration_recorder(ConfigurationRecorder={
+        "name": "aws-controltower-BaselineConfigRecorder",
+        "roleARN": "arn:aws:iam::111111111111:role/aws-controltower-ConfigRecorderRole",
+        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+    })
+    return {}
+
+
+def start_org_recorder():
+    """The organisation's recorder, given a delivery channel, records."""
+    config = client("config")
+    config.put_delivery_channel(DeliveryChannel={
+        "name": "aws-controltower-BaselineConfigDeliveryChannel",
+        "s3BucketName": "aws-controltower-logs-111111111111-eu-west-1",
+    })
+    config.start_configuration_recorder(ConfigurationRecorderName="aws-controltower-BaselineConfigRecorder")
+    return {}
+
+
 def protection():
     """Deletion protection on the databases and load balancers."""
     rds = client("rds")
@@ -371,6 +393,15 @@ def eks():
     return out
 
 
+def role_tags():
+    """Per IAM role, the keys of its tags."""
+    iam = client("iam")
+    return {
+        r["RoleName"]: sorted(t["Key"] for t in iam.list_role_tags(RoleName=r["RoleName"])["Tags"])
+        for r in iam.list_roles()["Roles"]
+    }
+
+
 def tagged():
     """ARNs the tagging API still lists for the environment."""
     rg = client("resourcegroupstaggingapi")
@@ -383,4 +414,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "tagged": tagged, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "org_recorder": org_recorder, "start_org_recorder": start_org_recorder, "tagged": tagged, "role_tags": role_tags, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))

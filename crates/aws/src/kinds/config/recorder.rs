@@ -79,14 +79,40 @@ async fn put(op: &Op<'_>, d: &Desired) -> Result<()> {
     .map(|_| ())
 }
 
+/// AWS's answer when the region already has a recorder under another name.
+const ONE_PER_REGION: &str = "MaxNumberOfConfigurationRecordersExceededException";
+
 pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
-    put(op, d).await?;
+    if let Err(mut e) = put(op, d).await {
+        if e.code() == Some(ONE_PER_REGION) {
+            let holder = lookup(op, None).await.ok().flatten();
+            if let Error::Aws { message, .. } = &mut e {
+                *message = one_per_region(message, holder);
+            }
+        }
+        return Err(e);
+    }
     lookup(op, Some(d.str("name")?))
         .await?
         .ok_or(Error::Missing {
             op: "DescribeConfigurationRecorders",
             what: "the new recorder",
         })
+}
+
+/// AWS's refusal, with whose recorder holds the region and what to do: a
+/// recorder Strata did not make (an organisation's, Control Tower's) is not
+/// taken over, since its delivery channel and history belong to its owner.
+fn one_per_region(message: &str, holder: Option<Observed>) -> String {
+    let who = holder.map_or_else(
+        || "another recorder".to_owned(),
+        |o| format!("recorder `{}`", o.id),
+    );
+    format!(
+        "{message} (this region is already recorded by {who}, which Strata did not make \
+         and does not take over: set `security.config_recorder: existing` in the spec to \
+         record with it)"
+    )
 }
 
 pub(crate) async fn read(op: &Op<'_>, id: &str, _d: &Desired) -> Result<Option<Observed>> {

@@ -140,5 +140,6 @@ fn dummy(owned: &Owned) -> Desired {
         }),
         attrs: Default::default(),
         tags: Default::default(),
+        needs: Vec::new(),
     }
 }
