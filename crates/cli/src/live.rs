@@ -346,19 +346,42 @@ fn kept_with_data(cx: &Cx, t: &Target) -> Result<BTreeSet<String>> {
 }
 
 /// With `security.config_recorder: existing`, whether a recorder in the
-/// region records (printing why not when none does); true otherwise.
+/// region records (printing why not when none does, and what it leaves out
+/// when no recorder that records takes every resource type); true otherwise.
 async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
     if !t.recorder_existing {
         return Ok(true);
     }
-    let (_, recorders) = engine::existing_recording(cx, &t.graph).await?;
-    if recorders.iter().any(|(_, on)| *on) {
+    let recording = engine::existing_recording(cx, &t.graph).await?;
+    let running: Vec<&str> = recording
+        .recorders
+        .iter()
+        .filter(|r| r.recording)
+        .map(|r| r.name.as_str())
+        .collect();
+    if !running.is_empty() {
+        if !recording
+            .recorders
+            .iter()
+            .any(|r| r.recording && r.all_supported)
+        {
+            eprintln!(
+                "! AWS Config: recorder {} in {} records only the resource types it lists (not every supported type): {}'s frameworks' rules see only those (`strata audit` reports it as STRATA-AWS-107)",
+                running.join(", "),
+                t.region,
+                t.env
+            );
+        }
         return Ok(true);
     }
-    let found = if recorders.is_empty() {
+    let found = if recording.recorders.is_empty() {
         "there is no recorder".to_owned()
     } else {
-        let names: Vec<&str> = recorders.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = recording
+            .recorders
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         format!("recorder {} is stopped", names.join(", "))
     };
     eprintln!(
@@ -562,8 +585,9 @@ pub(crate) fn audit(args: &LiveArgs) -> Result<()> {
         let mut live = engine::live_graph(&t.graph, &seen);
         if t.recorder_existing {
             // The recording the environment relies on, judged like ours.
-            let (status, _) = engine::existing_recording(&cx, &t.graph).await?;
-            live.insert(status)?;
+            for r in engine::existing_recording(&cx, &t.graph).await?.resources {
+                live.insert(r)?;
+            }
         }
         anyhow::Ok(live)
     })?;

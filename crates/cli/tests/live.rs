@@ -749,10 +749,35 @@ fn a_region_recorded_by_the_organisation_is_recorded_with_not_taken_over() {
     moto.py(&moto.url, &["start_org_recorder"]);
     let audit = run(&["audit", &existing, "--env", ENV], dir.path(), &moto.url);
     assert!(
-        !text(&audit.stdout).contains("STRATA-AWS-108"),
+        !text(&audit.stdout).contains("STRATA-AWS-108")
+            && !text(&audit.stdout).contains("STRATA-AWS-107"),
         "{}",
         text(&audit.stdout)
     );
+    // Recording, but buckets only: the catalog judges the recorder relied
+    // on as it judges one of Strata's, and a dry run says what it leaves out.
+    moto.py(&moto.url, &["narrow_org_recorder"]);
+    let audit = run(&["audit", &existing, "--env", ENV], dir.path(), &moto.url);
+    assert!(
+        text(&audit.stdout).contains(
+            "FAIL STRATA-AWS-107 [medium] dev.security.aws_config_configuration_recorder.existing"
+        ) && !text(&audit.stdout).contains("STRATA-AWS-108"),
+        "{}",
+        text(&audit.stdout)
+    );
+    let dry = run(
+        &["apply", &existing, "--env", ENV, "--dry-run"],
+        dir.path(),
+        &moto.url,
+    );
+    assert!(
+        text(&dry.stderr).contains(&format!(
+            "! AWS Config: recorder {ORG} in eu-west-1 records only the resource types it lists"
+        )),
+        "{}",
+        text(&dry.stderr)
+    );
+    moto.py(&moto.url, &["org_recorder"]);
     let drift = run(&["drift", &existing, "--env", ENV], dir.path(), &moto.url);
     assert_eq!(drift.status.code(), Some(4), "{}", text(&drift.stdout));
     assert!(

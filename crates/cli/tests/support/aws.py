@@ -316,6 +316,21 @@ def org_recorder():
     return {}
 
 
+def narrow_org_recorder():
+    """The organisation's recorder, kept running, records buckets only."""
+    client("config").put_configuration_recorder(ConfigurationRecorder={
+        "name": "aws-controltower-BaselineConfigRecorder",
+        "roleARN": "arn:aws:iam::111111111111:role/aws-controltower-ConfigRecorderRole",
+        "recordingGroup": {
+            "allSupported": False,
+            "includeGlobalResourceTypes": False,
+            "resourceTypes": ["AWS::S3::Bucket"],
+            "recordingStrategy": {"useOnly": "INCLUSION_BY_RESOURCE_TYPES"},
+        },
+    })
+    return {}
+
+
 def start_org_recorder():
     """The organisation's recorder, given a delivery channel, records."""
     config = client("config")
@@ -414,4 +429,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "org_recorder": org_recorder, "start_org_recorder": start_org_recorder, "tagged": tagged, "role_tags": role_tags, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "org_recorder": org_recorder, "start_org_recorder": start_org_recorder, "narrow_org_recorder": narrow_org_recorder, "tagged": tagged, "role_tags": role_tags, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
