@@ -653,27 +653,23 @@ async fn prune(
             continue;
         };
         let action = match fate {
-            Fate::LeaveInPlace => {
-                cx.journal.disown(&cx.env, &o.address)?;
-                Some(Action::Kept)
-            }
-            Fate::KeepWithData => Some(Action::Held),
-            Fate::Delete => None,
-        };
-        match action {
-            Some(action) => {
-                on(&Event::Finished(
-                    address.clone(),
-                    action.clone(),
-                    Duration::ZERO,
-                ));
-                report.results.push((address, action));
-            }
-            None => {
+            Fate::Delete => {
                 on(&Event::Started(address.clone()));
                 pending.push((address, o));
+                continue;
             }
-        }
+            Fate::LeaveInPlace => {
+                cx.journal.disown(&cx.env, &o.address)?;
+                Action::Kept
+            }
+            Fate::KeepWithData => Action::Held,
+        };
+        on(&Event::Finished(
+            address.clone(),
+            action.clone(),
+            Duration::ZERO,
+        ));
+        report.results.push((address, action));
     }
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     while !pending.is_empty() {
@@ -1050,7 +1046,7 @@ pub async fn destroy(
         .collect();
     if !guarded.is_empty() && !force {
         let names: Vec<String> = guarded.iter().map(|a| a.to_string()).collect();
-        return Err(Error::Invalid(format!(
+        return Err(Error::Refused(format!(
             "deletion protection is on for {}; nothing was deleted (use --force to switch it off and delete)",
             names.join(", ")
         )));
@@ -1809,18 +1805,16 @@ mod tests {
             all_supported,
             global: false,
         };
+        // `key`, or `key.field` of a map, of the resource of `kind`.
         let attr = |rs: &[Resource], kind: &str, key: &str| -> Option<Value> {
-            let r = rs
-                .iter()
-                .find(|r| r.address.to_string().split('.').nth(2) == Some(kind))?;
-            let mut v = r.attributes.get(key.split('.').next().unwrap())?.clone();
-            for k in key.split('.').skip(1) {
-                v = match v {
-                    Value::Map(m) => m.get(k)?.clone(),
-                    _ => return None,
-                };
+            let r = rs.iter().find(|r| r.kind.as_str() == kind)?;
+            match key.split_once('.') {
+                Some((map, field)) => match r.get(map)? {
+                    Value::Map(m) => m.get(field).cloned(),
+                    _ => None,
+                },
+                None => r.get(key).cloned(),
             }
-            Some(v)
         };
         let none = recording_resources("dev", "eu-west-1", &[]).unwrap();
         assert_eq!(none.len(), 1, "no recorder: only the status, not recording");

@@ -81,13 +81,17 @@ pub async fn forget(cx: &Cx, graph: &Graph, addresses: &[String]) -> Result<Forg
             .map_err(|e| Error::Refused(format!("`{a}`: {e}")))?;
         let op = cx.op(&address);
         let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        if let Some(Value::String(arn)) = cx
-            .journal
-            .get(&cx.env, a)?
-            .and_then(|o| o.outputs.get("arn").cloned())
-            .filter(|v| v.as_str().is_some_and(|s| s.starts_with("arn:")))
+        let recorded = cx.journal.get(&cx.env, a)?;
+        if let Some(arn) = recorded
+            .as_ref()
+            .and_then(|o| o.outputs.get("arn"))
+            .and_then(Value::as_str)
+            .filter(|s| s.starts_with("arn:"))
         {
-            found.insert(arn, KEYS.iter().map(|k| (*k).to_owned()).collect());
+            found.insert(
+                arn.to_owned(),
+                KEYS.iter().map(|k| (*k).to_owned()).collect(),
+            );
         }
         let tagged = crate::engine::tagged_with(
             &op,

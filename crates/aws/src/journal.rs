@@ -318,7 +318,7 @@ impl Journal {
                 r.get(0)
             })?;
         if holder != app {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Refused(format!(
                 "this state file holds environment `{env}` of application `{holder}`, not `{app}`: \
                  nothing was done; give `{app}` a state file of its own (`--state`)"
             )));

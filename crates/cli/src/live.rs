@@ -353,12 +353,16 @@ async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
         return Ok(true);
     }
     let recording = engine::existing_recording(cx, &t.graph).await?;
-    let running: Vec<&str> = recording
-        .recorders
-        .iter()
-        .filter(|r| r.recording)
-        .map(|r| r.name.as_str())
-        .collect();
+    let names = |pick: fn(&engine::ExistingRecorder) -> bool| -> String {
+        let picked: Vec<&str> = recording
+            .recorders
+            .iter()
+            .filter(|r| pick(r))
+            .map(|r| r.name.as_str())
+            .collect();
+        picked.join(", ")
+    };
+    let running = names(|r| r.recording);
     if !running.is_empty() {
         if !recording
             .recorders
@@ -366,10 +370,8 @@ async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
             .any(|r| r.recording && r.all_supported)
         {
             eprintln!(
-                "! AWS Config: recorder {} in {} records only the resource types it lists (not every supported type): {}'s frameworks' rules see only those (`strata audit` reports it as STRATA-AWS-107)",
-                running.join(", "),
-                t.region,
-                t.env
+                "! AWS Config: recorder {running} in {} records only the resource types it lists (not every supported type): {}'s frameworks' rules see only those (`strata audit` reports it as STRATA-AWS-107)",
+                t.region, t.env
             );
         }
         return Ok(true);
@@ -377,12 +379,7 @@ async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
     let found = if recording.recorders.is_empty() {
         "there is no recorder".to_owned()
     } else {
-        let names: Vec<&str> = recording
-            .recorders
-            .iter()
-            .map(|r| r.name.as_str())
-            .collect();
-        format!("recorder {} is stopped", names.join(", "))
+        format!("recorder {} is stopped", names(|_| true))
     };
     eprintln!(
         "! AWS Config: `security.config_recorder: existing` relies on the account's recorder, but in {} {found}: nothing records {}'s resources for its frameworks' rules (start it, or set `config_recorder: strata`)",
@@ -658,7 +655,7 @@ pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
         progress.finish();
         let report = match report {
             Ok(r) => r,
-            Err(strata_aws::Error::Invalid(msg)) if msg.contains("deletion protection") => {
+            Err(strata_aws::Error::Refused(msg)) => {
                 eprintln!("refusing: {msg}");
                 return Err(Exit(crate::exit::USAGE).into());
             }

@@ -21,6 +21,19 @@ fn spec() -> String {
         .to_string()
 }
 
+/// The example with `from` replaced once by `to`, written to `dir/name`;
+/// returns that folder, as `spec()` does.
+fn variant(dir: &Path, name: &str, from: &str, to: &str) -> String {
+    let yaml =
+        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
+    let changed = yaml.replacen(from, to, 1);
+    assert_ne!(changed, yaml, "the example has `{from}`");
+    let folder = dir.join(name);
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("strata.yaml"), changed).unwrap();
+    folder.display().to_string()
+}
+
 fn run(args: &[&str], dir: &Path, endpoint: &str) -> std::process::Output {
     run_env(args, dir, endpoint, &[])
 }
@@ -352,20 +365,12 @@ fn apply_verify_reapply_drift_fix_destroy() {
     // What the spec drops, apply deletes: the STS endpoint left out of the
     // endpoint list is previewed as `-`, deleted, and no longer drift; put
     // back, it is made again.
-    let narrower = dir.path().join("narrower");
-    std::fs::create_dir(&narrower).unwrap();
-    let yaml =
-        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
-    std::fs::write(
-        narrower.join("strata.yaml"),
-        yaml.replacen(
-            "\nsecurity:\n",
-            "\nnetwork:\n  endpoints: [s3, ecr-api, ecr-dkr, logs, secrets-manager]\n\nsecurity:\n",
-            1,
-        ),
-    )
-    .unwrap();
-    let narrower = narrower.display().to_string();
+    let narrower = variant(
+        dir.path(),
+        "narrower",
+        "\nsecurity:\n",
+        "\nnetwork:\n  endpoints: [s3, ecr-api, ecr-dkr, logs, secrets-manager]\n\nsecurity:\n",
+    );
     let sts = "dev.network.aws_vpc_endpoint.sts";
     let drift = run(&["drift", &narrower, "--env", ENV], dir.path(), &moto.url);
     assert_eq!(
@@ -543,16 +548,7 @@ fn apply_refuses_without_a_terminal_or_yes_and_on_the_wrong_account() {
     // The state file's `dev` is `shop`'s: another application's `dev` given
     // the same file is refused before anything is read or made, since its
     // apply would delete what `shop` owns and `blog` does not plan.
-    let blog = dir.path().join("blog");
-    std::fs::create_dir(&blog).unwrap();
-    let yaml =
-        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
-    std::fs::write(
-        blog.join("strata.yaml"),
-        yaml.replacen("app: shop", "app: blog", 1),
-    )
-    .unwrap();
-    let blog = blog.display().to_string();
+    let blog = variant(dir.path(), "blog", "app: shop", "app: blog");
     for cmd in ["apply", "drift", "destroy"] {
         let out = run(&[cmd, &blog, "--env", ENV, "--yes"], dir.path(), &moto.url);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {}", text(&out.stderr));
@@ -704,18 +700,12 @@ fn a_region_recorded_by_the_organisation_is_recorded_with_not_taken_over() {
         "{said}"
     );
 
-    let existing = dir.path().join("existing");
-    std::fs::create_dir(&existing).unwrap();
-    let yaml =
-        std::fs::read_to_string(root().join("examples/ecs-fargate-aurora/strata.yaml")).unwrap();
-    let changed = yaml.replacen(
+    let existing = variant(
+        dir.path(),
+        "existing",
         "\nsecurity:\n",
         "\nsecurity:\n  config_recorder: existing\n",
-        1,
     );
-    assert_ne!(changed, yaml);
-    std::fs::write(existing.join("strata.yaml"), changed).unwrap();
-    let existing = existing.display().to_string();
     let second = run(
         &["apply", &existing, "--env", ENV, "--yes"],
         dir.path(),

@@ -5,7 +5,7 @@
 //! duty roles with separation of duties. In every region: GuardDuty, Security
 //! Hub with the frameworks' standards, AWS Config with conformance packs.
 
-use strata_model::{Kind, Layer, ModuleKind, Value};
+use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
 use strata_spec::resolve::Region;
 use strata_spec::{ConfigRecorder, DutyRole, Framework};
 
@@ -150,88 +150,8 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys) {
         }
     }
     if sec.config && owns_account {
-        let status = (sec.config_recorder == ConfigRecorder::Strata).then(|| {
-            let role = cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsIamRole,
-                    "config",
-                    Layer::Security,
-                    &["security", "config"],
-                )
-                .with("name", cx.name("config"))
-                .with("assume_role_policy", trust_service("config.amazonaws.com")),
-            );
-            attach(
-                cx,
-                &m,
-                &role,
-                "config",
-                "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
-                Layer::Security,
-                &["security", "config"],
-            );
-            let recorder = cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsConfigConfigurationRecorder,
-                    "main",
-                    Layer::Security,
-                    &["security", "config"],
-                )
-                .with("name", cx.name("config"))
-                .with("role_arn", r(&role, "arn"))
-                .with(
-                    "recording_group",
-                    map([
-                        ("all_supported", true.into()),
-                        ("include_global_resource_types", region.primary.into()),
-                    ]),
-                ),
-            );
-            let config_bucket = crate::data::bucket_name(cx, &m, "config");
-            let b = bucket(
-                cx,
-                &m,
-                "config",
-                Layer::Security,
-                &["security", "config"],
-                Some(&keys.logs),
-                true,
-                service_writes(
-                    "ConfigAclCheck",
-                    "ConfigDelivery",
-                    "config.amazonaws.com",
-                    &config_bucket,
-                    &format!("AWSLogs/{}/Config/*", account(cx)),
-                ),
-            );
-            let channel = cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsConfigDeliveryChannel,
-                    "main",
-                    Layer::Security,
-                    &["security", "config"],
-                )
-                .with("name", cx.name("config"))
-                .with("s3_bucket_name", r(&b, "bucket"))
-                .with("s3_kms_key_arn", r(&keys.logs, "arn"))
-                .after(&recorder),
-            );
-            cx.put(
-                cx.res(
-                    &m,
-                    Kind::AwsConfigConfigurationRecorderStatus,
-                    "main",
-                    Layer::Security,
-                    &["security", "config"],
-                )
-                .with("name", r(&recorder, "name"))
-                .with("is_enabled", true)
-                .after(&channel),
-            )
-        });
+        let status = (sec.config_recorder == ConfigRecorder::Strata)
+            .then(|| strata_recorder(cx, &m, region, keys));
         for f in &frameworks {
             if let Some(template) = conformance_pack(*f) {
                 let pack = cx
@@ -549,4 +469,90 @@ fn duty_policies(role: DutyRole) -> Vec<&'static str> {
             "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
         ],
     }
+}
+
+/// AWS Config recording of Strata's own in `region`: the recorder, its role,
+/// its delivery channel and bucket; returns the recorder status the
+/// conformance packs come after.
+fn strata_recorder(cx: &mut Cx, m: &Module, region: &Region, keys: &Keys) -> Address {
+    let role = cx.put(
+        cx.res(
+            m,
+            Kind::AwsIamRole,
+            "config",
+            Layer::Security,
+            &["security", "config"],
+        )
+        .with("name", cx.name("config"))
+        .with("assume_role_policy", trust_service("config.amazonaws.com")),
+    );
+    attach(
+        cx,
+        m,
+        &role,
+        "config",
+        "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
+        Layer::Security,
+        &["security", "config"],
+    );
+    let recorder = cx.put(
+        cx.res(
+            m,
+            Kind::AwsConfigConfigurationRecorder,
+            "main",
+            Layer::Security,
+            &["security", "config"],
+        )
+        .with("name", cx.name("config"))
+        .with("role_arn", r(&role, "arn"))
+        .with(
+            "recording_group",
+            map([
+                ("all_supported", true.into()),
+                ("include_global_resource_types", region.primary.into()),
+            ]),
+        ),
+    );
+    let config_bucket = crate::data::bucket_name(cx, m, "config");
+    let b = bucket(
+        cx,
+        m,
+        "config",
+        Layer::Security,
+        &["security", "config"],
+        Some(&keys.logs),
+        true,
+        service_writes(
+            "ConfigAclCheck",
+            "ConfigDelivery",
+            "config.amazonaws.com",
+            &config_bucket,
+            &format!("AWSLogs/{}/Config/*", account(cx)),
+        ),
+    );
+    let channel = cx.put(
+        cx.res(
+            m,
+            Kind::AwsConfigDeliveryChannel,
+            "main",
+            Layer::Security,
+            &["security", "config"],
+        )
+        .with("name", cx.name("config"))
+        .with("s3_bucket_name", r(&b, "bucket"))
+        .with("s3_kms_key_arn", r(&keys.logs, "arn"))
+        .after(&recorder),
+    );
+    cx.put(
+        cx.res(
+            m,
+            Kind::AwsConfigConfigurationRecorderStatus,
+            "main",
+            Layer::Security,
+            &["security", "config"],
+        )
+        .with("name", r(&recorder, "name"))
+        .with("is_enabled", true)
+        .after(&channel),
+    )
 }
