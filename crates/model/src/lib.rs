@@ -11,10 +11,12 @@ mod address;
 mod graph;
 mod kind;
 mod resource;
+mod secret;
 mod value;
 
 pub use address::{Address, AddressError, Ident, Module, ModuleKind};
 pub use graph::{Graph, GraphError, Plan};
 pub use kind::{Family, Kind, Layer};
 pub use resource::{Provenance, Resource};
+pub use secret::{Credential, CredentialMatch, find_credential, find_credentials};
 pub use value::{Reference, Value};
