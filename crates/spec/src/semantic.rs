@@ -1,7 +1,8 @@
 //! Semantic validation: what the schema cannot say. References between
 //! services, data stores and environments; names; regions and zones; address
-//! space; secrets kept out of the spec; what declared frameworks require of
-//! production environments. Every check reports at the span that is wrong.
+//! space; secrets kept out of the spec (by variable name, and credentials
+//! found inside any value by `strata_model::find_credential`); what declared
+//! frameworks require of production environments. Every check reports at the span that is wrong.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -86,6 +87,12 @@ pub(crate) fn looks_secret(var: &str) -> bool {
     .any(|w| v.contains(w))
 }
 
+/// The secrets-store name suggested for variable `var` of service `svc`:
+/// `web/database-url` for `DATABASE_URL` of `web`.
+pub(crate) fn secret_name_for(svc: &str, var: &str) -> String {
+    format!("{svc}/{}", var.to_ascii_lowercase().replace('_', "-"))
+}
+
 fn valid_secret_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 256
@@ -144,6 +151,7 @@ pub fn check(spec: &Spec, root: &Node) -> Vec<Diagnostic> {
     delivery(spec, &mut cx);
     observability(spec, &mut cx);
     security(spec, &mut cx);
+    credentials_in_values(spec, &mut cx);
     let resolved = resolve::resolve(spec);
     addressing(spec, &resolved.problems, &mut cx);
     frameworks(spec, &resolved, &mut cx);
@@ -611,6 +619,81 @@ fn services(spec: &Spec, cx: &mut Ctx) {
             .with_help("break the cycle: one of them must not depend on the other"),
         );
     }
+}
+
+/// A credential written inside a value (`DATABASE_URL: postgres://u:pw@db`),
+/// wherever the spec takes free text: environment variables of services and
+/// of environment overrides, tags, alert targets, the repository and images.
+/// A variable whose name already looks secret is `spec::inline-secret`'s.
+fn credentials_in_values(spec: &Spec, cx: &mut Ctx) {
+    let env_help = |svc: &str, var: &str| {
+        let name = secret_name_for(svc, var);
+        format!("store it as `{name}` and reference it: `secrets: {{{var}: {name}}}`")
+    };
+    for (svc, s) in &spec.services {
+        for (var, value) in &s.env {
+            if !looks_secret(var) {
+                let what = format!("`{var}` of service `{svc}`");
+                let path = ["services", svc, "env", var];
+                credential(cx, &path, value, &what, env_help(svc, var));
+            }
+        }
+    }
+    for (env, e) in &spec.environments {
+        for (svc, o) in &e.services {
+            for (var, value) in &o.env {
+                let what = format!("`{var}` of service `{svc}` in `{env}`");
+                let path = ["environments", env, "services", svc, "env", var];
+                let help = format!("{} under `services.{svc}`", env_help(svc, var));
+                credential(cx, &path, value, &what, help);
+            }
+        }
+    }
+    const ELSEWHERE: &str = "remove it from the spec, keep it in the secrets store, and rotate it: it is in version control";
+    for (k, v) in &spec.tags {
+        credential(cx, &["tags", k], v, &format!("tag `{k}`"), ELSEWHERE.into());
+    }
+    for (i, a) in spec.observability.alerts.iter().enumerate() {
+        let path = ["observability", "alerts", &i.to_string(), "target"];
+        let help = "give the name of the secret that holds it, e.g. `alerts/pagerduty-key`".into();
+        credential(cx, &path, &a.target, "the alert target", help);
+    }
+    if let Some(repo) = &spec.delivery.repository {
+        let help = "write the repository as `owner/name`; the pipeline authenticates through OIDC";
+        credential(
+            cx,
+            &["delivery", "repository"],
+            repo,
+            "the repository",
+            help.into(),
+        );
+    }
+    for (svc, s) in &spec.services {
+        for (field, v) in [("image", &s.image), ("build", &s.build)] {
+            if let Some(v) = v {
+                let what = format!("the {field} of service `{svc}`");
+                credential(cx, &["services", svc, field], v, &what, ELSEWHERE.into());
+            }
+        }
+    }
+}
+
+/// Reports the first credential in `value` (at `path`), if any.
+fn credential(cx: &mut Ctx, path: &[&str], value: &str, what: &str, help: String) {
+    let Some(found) = strata_model::find_credential(value) else {
+        return;
+    };
+    let span = cx.span(path);
+    let kind = found.credential.describe();
+    cx.push(
+        Diagnostic::error(
+            "spec::credential-in-value",
+            format!("{what} holds {kind}, written in the spec in plain text"),
+            span,
+        )
+        .with_label(kind)
+        .with_help(help),
+    );
 }
 
 fn find_cycle<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str>> {
@@ -1241,5 +1324,45 @@ fn frameworks(spec: &Spec, resolved: &resolve::Resolved, cx: &mut Ctx) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The lines (1-based) at which `spec::credential-in-value` is reported.
+    fn credential_lines(spec: &str) -> Vec<u32> {
+        let loaded = crate::load("strata.yaml", spec.as_bytes());
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "spec::credential-in-value")
+            .map(|d| loaded.source.line_col(d.span.start).0)
+            .collect()
+    }
+
+    #[test]
+    fn credentials_in_free_text_values_are_errors_and_names_are_not() {
+        let spec = r#"app: shop
+tags:
+  cost-centre: "1234"
+  notify: "https://ops:hunter2@hooks.example.com/x"
+services:
+  web:
+    image: "registry.example.com/web:1.2"
+    env:
+      DB_PASSWORD: "postgres://u:pw@db/app"
+      UPSTREAM: "https://${USER}:${PASSWORD}@api.example.com"
+      GITHUB: "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    secrets:
+      DATABASE_URL: web/database-url
+observability:
+  alerts:
+    - {to: pagerduty, target: ops/pagerduty-key}
+    - {to: slack, target: "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"}
+delivery:
+  repository: "https://x:glpat-Ab3dE6gH9jK2mN5pQ8sT@gitlab.com/shop/web"
+"#;
+        // Line 9 is `spec::inline-secret`'s (the name already says secret).
+        assert_eq!(credential_lines(spec), vec![4, 11, 17, 19]);
     }
 }
