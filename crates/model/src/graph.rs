@@ -69,6 +69,12 @@ impl Graph {
         self.resources.values()
     }
 
+    /// All resources in address order, to change their attributes (a front-end
+    /// settling what it could resolve only once everything was read).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Resource> {
+        self.resources.values_mut()
+    }
+
     /// Resources of one environment, in address order.
     pub fn in_env<'a>(&'a self, env: &'a Ident) -> impl Iterator<Item = &'a Resource> + 'a {
         self.resources

@@ -128,8 +128,7 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
     }
     let text = text?;
     if (yaml || matches!(ext.as_str(), "json" | "template"))
-        && (text.contains("AWSTemplateFormatVersion")
-            || text.contains("AWS::") && text.contains("Resources"))
+        && looks_like_cloudformation(&name, text)
     {
         return Some(FileKind::CloudFormation);
     }
@@ -137,6 +136,36 @@ pub fn classify(path: &Path, text: Option<&str>) -> Option<FileKind> {
         return Some(FileKind::Kubernetes);
     }
     None
+}
+
+/// A CloudFormation template declares its format version, or has a
+/// top-level `Resources` *mapping* naming `AWS::` types. CodeDeploy AppSpecs
+/// (`version: 0.0`, `Resources` a list of `TargetService`s) and CodeBuild
+/// buildspecs name `AWS::` types too, and are not templates.
+fn looks_like_cloudformation(name: &str, text: &str) -> bool {
+    if text.contains("AWSTemplateFormatVersion") {
+        return true;
+    }
+    if !text.contains("AWS::") || name.starts_with("appspec") || name.starts_with("buildspec") {
+        return false;
+    }
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("Resources:"));
+    if let Some(first) = lines.next() {
+        let rest = first["Resources:".len()..].trim();
+        if !rest.is_empty() && !rest.starts_with('#') {
+            return rest.starts_with('{');
+        }
+        return lines
+            .map(str::trim)
+            .find(|t| !t.is_empty() && !t.starts_with('#'))
+            .is_some_and(|t| !t.starts_with('-'));
+    }
+    text.split("\"Resources\"").skip(1).any(|after| {
+        after
+            .trim_start()
+            .strip_prefix(':')
+            .is_some_and(|v| v.trim_start().starts_with('{'))
+    })
 }
 
 fn scan_file(p: &Path, display: &str, inv: &mut Inventory) {
@@ -182,5 +211,39 @@ fn scan_file(p: &Path, display: &str, inv: &mut Inventory) {
             ci::scan_text(display, &text, strata_model::Kind::GitlabCi, inv)
         }
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn kind(name: &str, text: &str) -> Option<FileKind> {
+        classify(Path::new(name), Some(text))
+    }
+
+    #[test]
+    fn appspecs_and_buildspecs_are_not_cloudformation() {
+        let appspec = "version: 0.0\nResources:\n- TargetService:\n    Type: AWS::ECS::Service\n";
+        assert_eq!(kind("deploy/appspec-web.yaml", appspec), None);
+        // Renamed, it is still a list of targets, not a template.
+        assert_eq!(kind("deploy/web.yaml", appspec), None);
+        let buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n    - aws cloudformation deploy # AWS::\nResources: none\n";
+        assert_eq!(kind("ci/buildspec-scan.yml", buildspec), None);
+    }
+
+    #[test]
+    fn templates_are_cloudformation_in_yaml_and_json() {
+        let yaml = "Resources:\n  # the bucket\n  Logs:\n    Type: AWS::S3::Bucket\n";
+        assert_eq!(kind("stack.yaml", yaml), Some(FileKind::CloudFormation));
+        let flow = "Resources: {Logs: {Type: AWS::S3::Bucket}}\n";
+        assert_eq!(kind("stack.yaml", flow), Some(FileKind::CloudFormation));
+        let json = "{\n  \"Resources\" : {\n    \"Logs\": {\"Type\": \"AWS::S3::Bucket\"}\n  }\n}";
+        assert_eq!(kind("stack.json", json), Some(FileKind::CloudFormation));
+        let versioned = "AWSTemplateFormatVersion: '2010-09-09'\n";
+        assert_eq!(kind("any.yml", versioned), Some(FileKind::CloudFormation));
+        let list = "{\"Resources\": [{\"TargetService\": {\"Type\": \"AWS::ECS::Service\"}}]}";
+        assert_eq!(kind("x.json", list), None);
     }
 }

@@ -6,17 +6,23 @@
 //! known statically becomes `Value::Unknown` with the expression's text.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hcl::edit::Span;
 use hcl::edit::expr::{Expression as EExpr, ObjectKey, TraversalOperator};
 use hcl::edit::structure::{Block, Body, Structure};
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::eval::{Context, Evaluate};
 use strata_model::{Address, Kind, Reference, Value};
 use strata_spec::SourceFile;
 
 use crate::inventory::{Inventory, Origin, attach_suppressions, suppression_comments};
+
+mod funcs;
+mod links;
+
+use funcs::base_context;
+use links::{CallKey, Links};
 
 const SOURCE: &str = "terraform";
 const MAX_MODULE_DEPTH: usize = 8;
@@ -29,15 +35,18 @@ const MAX_INSTANCES: usize = 1000;
 /// per environment) is parsed once.
 pub fn scan_roots(dirs: &[(PathBuf, String)], inv: &mut Inventory) {
     let called: HashSet<PathBuf> = dirs.iter().flat_map(|(d, _)| called_dirs(d)).collect();
+    let links = RefCell::new(Links::default());
     let mut pending = Vec::new();
     for (dir, display) in dirs {
         if called.contains(&canonical(dir)) {
             continue;
         }
         let files = read_module(dir, display, inv);
-        pending.extend(eval_module(&files, dir, "", hcl::Map::new(), inv));
+        let root = Scope::root(&links);
+        pending.extend(eval_module(&files, dir, &root, hcl::Map::new(), inv).0);
     }
-    read_calls(pending, inv);
+    read_calls(pending, &links, inv);
+    links.borrow().finish(inv);
 }
 
 /// Reads given `.tf` files as one module.
@@ -48,9 +57,34 @@ pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
             parse(name, text, inv).map(|b| (SourceFile::new(name.clone(), text.clone()), b))
         })
         .collect();
-    let calls = eval_module(&parsed, dir, "", hcl::Map::new(), inv);
+    let links = RefCell::new(Links::default());
+    let root = Scope::root(&links);
+    let calls = eval_module(&parsed, dir, &root, hcl::Map::new(), inv).0;
     drop(parsed);
-    read_calls(calls, inv);
+    read_calls(calls, &links, inv);
+    links.borrow().finish(inv);
+}
+
+/// Where a module instance is read: its address prefix (`module.a.`), its
+/// number (which its `module.<name>` references and its calls name), how
+/// deep it is, and the scan's links.
+struct Scope<'a> {
+    prefix: String,
+    instance: usize,
+    depth: usize,
+    links: &'a RefCell<Links>,
+}
+
+impl<'a> Scope<'a> {
+    fn root(links: &'a RefCell<Links>) -> Self {
+        let instance = links.borrow_mut().instance();
+        Scope {
+            prefix: String::new(),
+            instance,
+            depth: 0,
+            links,
+        }
+    }
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -175,14 +209,17 @@ fn line_of(src: &SourceFile, span: Option<std::ops::Range<usize>>) -> u32 {
     span.map(|s| src.line_col(s.start).0).unwrap_or(1)
 }
 
+/// Reads one module instance into `inv`: returns the local modules it calls
+/// and what its outputs evaluate to.
 #[allow(clippy::too_many_lines)]
 fn eval_module(
     files: &[(SourceFile, Body)],
     dir: &Path,
-    prefix: &str,
+    scope: &Scope,
     inputs: hcl::Map<String, hcl::Value>,
     inv: &mut Inventory,
-) -> Vec<ModuleCall> {
+) -> (Vec<ModuleCall>, hcl::Map<String, hcl::Value>) {
+    let prefix = scope.prefix.as_str();
     // Variables: inputs over defaults.
     let mut vars = hcl::Map::new();
     for (_, body) in files {
@@ -392,6 +429,7 @@ fn eval_module(
             statics: &statics,
             refs: &by_label,
             src,
+            scope,
         };
         let mut lines = BTreeMap::new();
         let attrs = ev.body(&inst.block.body, "", &mut lines, true);
@@ -418,100 +456,121 @@ fn eval_module(
         attach_suppressions(inv, found, &spans[fi]);
     }
 
-    // Local modules: returned, so the caller can drop this module's trees first.
+    {
+        let mut c = shared.borrow_mut();
+        c.declare_var("count", hcl::Value::Null);
+        c.declare_var("each", hcl::Value::Null);
+    }
     let mut calls = Vec::new();
+    let mut outputs = hcl::Map::new();
     for (src, body) in files {
-        for b in blocks(body, "module") {
-            let Some(name) = labels(b).into_iter().next() else {
-                continue;
-            };
-            let Some(source) = b.body.get_attribute("source").and_then(|a| match &a.value {
-                EExpr::String(s) => Some(s.value().clone()),
-                _ => None,
-            }) else {
-                continue;
-            };
-            if !(source.starts_with("./") || source.starts_with("../")) {
-                continue;
+        let ev = Eval {
+            ctx: &shared,
+            statics: &statics,
+            refs: &by_label,
+            src,
+            scope,
+        };
+        calls.extend(ev.module_calls(body, dir));
+        for b in blocks(body, "output") {
+            if let (Some(name), Some(v)) =
+                (labels(b).into_iter().next(), b.body.get_attribute("value"))
+            {
+                outputs.insert(name, ev.hcl_value(&v.value));
             }
-            let mut inputs = hcl::Map::new();
-            for a in b.body.iter().filter_map(Structure::as_attribute) {
-                let k = a.key.as_str();
-                if matches!(
-                    k,
-                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                ) {
-                    continue;
-                }
-                if let Ok(v) = eval_hcl(&a.value, &shared.borrow()) {
-                    inputs.insert(k.to_owned(), v);
-                }
-            }
-            let child = dir.join(&source);
-            let base = Path::new(&src.name)
-                .parent()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let display = if base.is_empty() {
-                normalize(&source)
-            } else {
-                normalize(&format!("{base}/{source}"))
-            };
-            calls.push(ModuleCall {
-                dir: child,
-                display,
-                prefix: format!("{prefix}module.{name}."),
-                inputs,
-            });
         }
     }
-    calls
+    (calls, outputs)
 }
 
 /// A local module to read once its caller's syntax trees are dropped.
 struct ModuleCall {
     dir: PathBuf,
     display: String,
+    /// The calling instance and the call's name: the outputs' key.
+    key: CallKey,
     prefix: String,
+    depth: usize,
     inputs: hcl::Map<String, hcl::Value>,
+    /// The sibling module instances whose outputs the inputs read.
+    waits: BTreeSet<CallKey>,
 }
 
-fn read_calls(mut pending: Vec<ModuleCall>, inv: &mut Inventory) {
-    for _ in 0..MAX_MODULE_DEPTH {
-        if pending.is_empty() {
-            return;
+/// Reads the called modules in dependency order, as Terraform would: a
+/// module instance is read once every sibling whose outputs its inputs read
+/// has been (a cycle, or an output of a module that is not local, is read
+/// anyway and its links stay unknown). Calls to one directory are read
+/// together so it is parsed once; among those ready, the largest first: a
+/// module's syntax tree is alive while its instances are evaluated, so
+/// reading the big ones while the graph is still small keeps the peak of the
+/// two together low.
+fn read_calls(mut pending: Vec<ModuleCall>, links: &RefCell<Links>, inv: &mut Inventory) {
+    let mut sizes: HashMap<PathBuf, u64> = HashMap::new();
+    let mut too_deep = None;
+    while !pending.is_empty() {
+        let waiting: HashSet<CallKey> = pending.iter().map(|c| c.key.clone()).collect();
+        let ready = |c: &ModuleCall| {
+            let l = links.borrow();
+            c.waits
+                .iter()
+                .all(|k| l.has_outputs(k) || !waiting.contains(k))
+        };
+        let mut groups: BTreeMap<PathBuf, (usize, usize)> = BTreeMap::new();
+        for c in &pending {
+            let g = groups.entry(canonical(&c.dir)).or_default();
+            g.0 += 1;
+            g.1 += usize::from(ready(c));
         }
-        let mut by_dir: BTreeMap<PathBuf, Vec<ModuleCall>> = BTreeMap::new();
-        for c in pending {
-            by_dir.entry(canonical(&c.dir)).or_default().push(c);
-        }
-        // Largest modules first: a module's syntax tree is alive while its
-        // instances are evaluated, so reading the big ones while the graph is
-        // still small keeps the peak of the two together low.
-        let mut groups: Vec<(u64, PathBuf, Vec<ModuleCall>)> = by_dir
-            .into_iter()
-            .map(|(dir, calls)| {
-                let size = tf_files(&dir)
+        let size = |d: &PathBuf, sizes: &mut HashMap<PathBuf, u64>| {
+            *sizes.entry(d.clone()).or_insert_with(|| {
+                tf_files(d)
                     .iter()
                     .filter_map(|f| std::fs::metadata(f).ok())
                     .map(|m| m.len())
-                    .sum();
-                (size, dir, calls)
+                    .sum()
             })
-            .collect();
-        groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        let mut next = Vec::new();
-        for (_, _, calls) in groups {
-            let files = read_module(&calls[0].dir, &calls[0].display, inv);
-            for c in calls {
-                next.extend(eval_module(&files, &c.dir, &c.prefix, c.inputs, inv));
+        };
+        // Whole groups ready first, then partly ready ones, then (a cycle)
+        // the largest as it is; among equals, the largest directory.
+        let (dir, whole) = groups
+            .iter()
+            .map(|(d, (n, r))| {
+                let rank = if r == n { 2 } else { usize::from(*r > 0) };
+                (rank, size(d, &mut sizes), d.clone())
+            })
+            .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(b.2.cmp(&a.2)))
+            .map(|(rank, _, d)| (d, rank != 1))
+            .expect("pending is not empty");
+        let (now, later): (Vec<ModuleCall>, Vec<ModuleCall>) = pending
+            .into_iter()
+            .partition(|c| canonical(&c.dir) == dir && (whole || ready(c)));
+        pending = later;
+        let files = read_module(&now[0].dir, &now[0].display, inv);
+        for c in now {
+            let inputs = links.borrow().settle(hcl::Value::Object(c.inputs));
+            let hcl::Value::Object(inputs) = inputs else {
+                unreachable!("settle keeps an object an object")
+            };
+            let scope = Scope {
+                prefix: c.prefix,
+                instance: links.borrow_mut().instance(),
+                depth: c.depth,
+                links,
+            };
+            let (calls, outputs) = eval_module(&files, &c.dir, &scope, inputs, inv);
+            links.borrow_mut().set_outputs(c.key, outputs);
+            for n in calls {
+                if n.depth > MAX_MODULE_DEPTH {
+                    too_deep.get_or_insert(n.display);
+                } else {
+                    pending.push(n);
+                }
             }
         }
-        pending = next;
     }
-    if let Some(c) = pending.first() {
+    if let Some(display) = too_deep {
         inv.problem(
-            &c.display,
+            &display,
             0,
             0,
             "modules nest too deep (or call each other); not read further",
@@ -532,6 +591,7 @@ struct Eval<'a> {
     statics: &'a Statics,
     refs: &'a HashMap<String, Vec<(Option<hcl::Value>, Address)>>,
     src: &'a SourceFile,
+    scope: &'a Scope<'a>,
 }
 
 const META: &[&str] = &[
@@ -698,6 +758,9 @@ impl Eval<'_> {
             }
             EExpr::Parenthesis(p) => return self.value(p.inner()),
             EExpr::Traversal(t) => {
+                if let Some(v) = self.output_link(t) {
+                    return self.scope.links.borrow().to_value(v);
+                }
                 if let Some(r) = self.reference(t) {
                     return Value::Ref(Box::new(r));
                 }
@@ -708,9 +771,155 @@ impl Eval<'_> {
             _ => {}
         }
         match self.substituted(e).evaluate(&self.ctx.borrow()) {
-            Ok(v) => from_hcl(v),
+            Ok(v) => self.scope.links.borrow().to_value(v),
             Err(_) => Value::Unknown(e.to_string().trim().to_owned()),
         }
+    }
+
+    /// `e` as an hcl value for a module input or output: references,
+    /// outputs of other modules and what is not static become links (see
+    /// `links`). Object and array literals are walked here: hcl-rs builds
+    /// objects in a vector map (linear inserts), which made large literal
+    /// maps such as module inputs quadratic.
+    fn hcl_value(&self, e: &EExpr) -> hcl::Value {
+        match e {
+            EExpr::Null(_) => return hcl::Value::Null,
+            EExpr::Bool(b) => return hcl::Value::Bool(*b.value()),
+            EExpr::String(s) => return hcl::Value::String(s.value().clone()),
+            EExpr::Array(a) => {
+                return hcl::Value::Array(a.iter().map(|x| self.hcl_value(x)).collect());
+            }
+            EExpr::Object(o) => {
+                let mut m = hcl::Map::with_capacity(o.len());
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_owned(),
+                        ObjectKey::Expression(EExpr::String(s)) => s.value().clone(),
+                        ObjectKey::Expression(x) => {
+                            match hcl::Expression::from(x.clone()).evaluate(&self.ctx.borrow()) {
+                                Ok(hcl::Value::String(s)) => s,
+                                Ok(other) => other.to_string(),
+                                Err(_) => x.to_string().trim().to_owned(),
+                            }
+                        }
+                    };
+                    m.insert(key, self.hcl_value(v.expr()));
+                }
+                return hcl::Value::Object(m);
+            }
+            EExpr::Parenthesis(p) => return self.hcl_value(p.inner()),
+            EExpr::Traversal(t) => {
+                if let Some(v) = self.output_link(t) {
+                    return v;
+                }
+                if let Some(r) = self.reference(t) {
+                    return self.scope.links.borrow_mut().reference(r);
+                }
+                if let Some(v) = self.static_hcl(t) {
+                    return v.clone();
+                }
+            }
+            _ => {}
+        }
+        match self.substituted(e).evaluate(&self.ctx.borrow()) {
+            Ok(v) => v,
+            Err(_) => self
+                .scope
+                .links
+                .borrow_mut()
+                .unknown(e.to_string().trim().to_owned()),
+        }
+    }
+
+    /// `module.<name>.<output>` (then literal steps), read in this instance.
+    fn output_link(&self, t: &hcl::edit::expr::Traversal) -> Option<hcl::Value> {
+        let EExpr::Variable(root) = &t.expr else {
+            return None;
+        };
+        if root.as_str() != "module" {
+            return None;
+        }
+        let mut ops = t.operators.iter().map(|o| o.value());
+        let mut links = self.scope.links.borrow_mut();
+        let whole = || {
+            let mut text = "module".to_owned();
+            for op in &t.operators {
+                match op.value() {
+                    TraversalOperator::GetAttr(n) => text.push_str(&format!(".{}", n.as_str())),
+                    _ => text.push_str("[…]"),
+                }
+            }
+            text
+        };
+        let (Some(TraversalOperator::GetAttr(module)), Some(TraversalOperator::GetAttr(output))) =
+            (ops.next(), ops.next())
+        else {
+            return Some(links.unknown(whole()));
+        };
+        let mut steps = Vec::new();
+        for op in ops {
+            steps.push(match op {
+                TraversalOperator::GetAttr(n) => n.as_str().to_owned(),
+                TraversalOperator::Index(EExpr::String(s)) => s.value().clone(),
+                TraversalOperator::Index(EExpr::Number(n)) => n.value().to_string(),
+                TraversalOperator::LegacyIndex(i) => i.value().to_string(),
+                _ => return Some(links.unknown(whole())),
+            });
+        }
+        Some(links.output(self.scope.instance, module.as_str(), output.as_str(), steps))
+    }
+
+    /// The local modules that `module` blocks in `body` call, with their
+    /// inputs as hcl values.
+    fn module_calls(&self, body: &Body, dir: &Path) -> Vec<ModuleCall> {
+        let mut calls = Vec::new();
+        for b in blocks(body, "module") {
+            let Some(name) = labels(b).into_iter().next() else {
+                continue;
+            };
+            let Some(source) = b.body.get_attribute("source").and_then(|a| match &a.value {
+                EExpr::String(s) => Some(s.value().clone()),
+                _ => None,
+            }) else {
+                continue;
+            };
+            if !(source.starts_with("./") || source.starts_with("../")) {
+                continue;
+            }
+            let mut inputs = hcl::Map::new();
+            let mut waits = BTreeSet::new();
+            for a in b.body.iter().filter_map(Structure::as_attribute) {
+                let k = a.key.as_str();
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                let v = self.hcl_value(&a.value);
+                self.scope.links.borrow().waits_for(&v, &mut waits);
+                inputs.insert(k.to_owned(), v);
+            }
+            let base = Path::new(&self.src.name)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let display = if base.is_empty() {
+                normalize(&source)
+            } else {
+                normalize(&format!("{base}/{source}"))
+            };
+            calls.push(ModuleCall {
+                dir: dir.join(&source),
+                display,
+                key: (self.scope.instance, name.clone()),
+                prefix: format!("{}module.{name}.", self.scope.prefix),
+                depth: self.scope.depth + 1,
+                inputs,
+                waits,
+            });
+        }
+        calls
     }
 
     /// `e` for hcl-rs to evaluate, with static `var`/`local` traversals
@@ -769,7 +978,8 @@ impl Eval<'_> {
 
     /// `var.a["b"].c` / `local.x.y` with literal steps, as a graph value.
     fn static_traversal(&self, t: &hcl::edit::expr::Traversal) -> Option<Value> {
-        self.static_hcl(t).map(|v| from_hcl(v.clone()))
+        self.static_hcl(t)
+            .map(|v| self.scope.links.borrow().to_value(v.clone()))
     }
 
     /// `aws_x.name[idx].attr` → a reference to that resource instance.
@@ -815,58 +1025,6 @@ impl Eval<'_> {
             address: chosen.clone(),
             attribute,
         })
-    }
-}
-
-/// Evaluates `e` to an hcl value, walking object and array literals itself:
-/// hcl-rs builds objects in a vector map (linear inserts), which made large
-/// literal maps such as module inputs quadratic.
-fn eval_hcl(e: &EExpr, ctx: &Context) -> Result<hcl::Value, ()> {
-    match e {
-        EExpr::Null(_) => Ok(hcl::Value::Null),
-        EExpr::Bool(b) => Ok(hcl::Value::Bool(*b.value())),
-        EExpr::String(s) => Ok(hcl::Value::String(s.value().clone())),
-        EExpr::Array(a) => a
-            .iter()
-            .map(|x| eval_hcl(x, ctx))
-            .collect::<Result<Vec<_>, _>>()
-            .map(hcl::Value::Array),
-        EExpr::Object(o) => {
-            let mut m = hcl::Map::with_capacity(o.len());
-            for (k, v) in o.iter() {
-                let key = match k {
-                    ObjectKey::Ident(i) => i.as_str().to_owned(),
-                    ObjectKey::Expression(EExpr::String(s)) => s.value().clone(),
-                    ObjectKey::Expression(x) => {
-                        match hcl::Expression::from(x.clone()).evaluate(ctx) {
-                            Ok(hcl::Value::String(s)) => s,
-                            Ok(other) => other.to_string(),
-                            Err(_) => return Err(()),
-                        }
-                    }
-                };
-                m.insert(key, eval_hcl(v.expr(), ctx)?);
-            }
-            Ok(hcl::Value::Object(m))
-        }
-        EExpr::Parenthesis(p) => eval_hcl(p.inner(), ctx),
-        other => hcl::Expression::from(other.clone())
-            .evaluate(ctx)
-            .map_err(|_| ()),
-    }
-}
-
-fn from_hcl(v: hcl::Value) -> Value {
-    match v {
-        hcl::Value::Null => Value::Null,
-        hcl::Value::Bool(b) => Value::Bool(b),
-        hcl::Value::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
-        hcl::Value::String(s) => Value::String(s),
-        hcl::Value::Array(a) => Value::List(a.into_iter().map(from_hcl).collect()),
-        hcl::Value::Object(o) => Value::Map(o.into_iter().map(|(k, v)| (k, from_hcl(v))).collect()),
     }
 }
 
@@ -953,179 +1111,5 @@ fn policy_document(body: &Body, ctx: &Context) -> Option<String> {
     Some(doc.to_string())
 }
 
-fn base_context() -> Context<'static> {
-    let mut ctx = Context::new();
-    let any = || ParamType::Any;
-    ctx.declare_func("jsonencode", FuncDef::new(f_jsonencode, [any()]));
-    ctx.declare_func(
-        "lower",
-        FuncDef::new(
-            |a| Ok(hcl::Value::from(text(&a[0]).to_lowercase())),
-            [ParamType::String],
-        ),
-    );
-    ctx.declare_func(
-        "upper",
-        FuncDef::new(
-            |a| Ok(hcl::Value::from(text(&a[0]).to_uppercase())),
-            [ParamType::String],
-        ),
-    );
-    ctx.declare_func(
-        "tostring",
-        FuncDef::new(|a| Ok(hcl::Value::from(text(&a[0]))), [any()]),
-    );
-    ctx.declare_func("tonumber", FuncDef::new(f_tonumber, [any()]));
-    ctx.declare_func("tobool", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
-    ctx.declare_func("tolist", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
-    ctx.declare_func("toset", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
-    ctx.declare_func("tomap", FuncDef::new(|a| Ok(a[0].clone()), [any()]));
-    ctx.declare_func("length", FuncDef::new(f_length, [any()]));
-    ctx.declare_func(
-        "merge",
-        FuncDef::builder().variadic_param(any()).build(f_merge),
-    );
-    ctx.declare_func(
-        "concat",
-        FuncDef::builder().variadic_param(any()).build(f_concat),
-    );
-    ctx.declare_func(
-        "coalesce",
-        FuncDef::builder().variadic_param(any()).build(f_coalesce),
-    );
-    ctx.declare_func(
-        "format",
-        FuncDef::builder()
-            .param(ParamType::String)
-            .variadic_param(any())
-            .build(f_format),
-    );
-    ctx.declare_func("join", FuncDef::new(f_join, [ParamType::String, any()]));
-    ctx.declare_func(
-        "lookup",
-        FuncDef::builder()
-            .param(any())
-            .param(ParamType::String)
-            .variadic_param(any())
-            .build(f_lookup),
-    );
-    ctx.declare_func("contains", FuncDef::new(f_contains, [any(), any()]));
-    ctx.declare_func("keys", FuncDef::new(f_keys, [any()]));
-    ctx.declare_func("values", FuncDef::new(f_values, [any()]));
-    ctx
-}
-
-fn text(v: &hcl::Value) -> String {
-    match v {
-        hcl::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn f_jsonencode(a: FuncArgs) -> Result<hcl::Value, String> {
-    Ok(hcl::Value::from(to_json(&a[0]).to_string()))
-}
-fn f_tonumber(a: FuncArgs) -> Result<hcl::Value, String> {
-    match &a[0] {
-        hcl::Value::Number(_) => Ok(a[0].clone()),
-        hcl::Value::String(s) => s
-            .parse::<i64>()
-            .map(hcl::Value::from)
-            .map_err(|e| e.to_string()),
-        _ => Err("not a number".into()),
-    }
-}
-fn f_length(a: FuncArgs) -> Result<hcl::Value, String> {
-    let n = match &a[0] {
-        hcl::Value::Array(x) => x.len(),
-        hcl::Value::Object(x) => x.len(),
-        hcl::Value::String(s) => s.chars().count(),
-        _ => return Err("length of a scalar".into()),
-    };
-    Ok(hcl::Value::from(n as i64))
-}
-fn f_merge(a: FuncArgs) -> Result<hcl::Value, String> {
-    let mut m = hcl::Map::new();
-    for v in a.variadic_args() {
-        match v {
-            hcl::Value::Object(o) => m.extend(o.clone()),
-            hcl::Value::Null => {}
-            _ => return Err("merge of a non-object".into()),
-        }
-    }
-    Ok(hcl::Value::Object(m))
-}
-fn f_concat(a: FuncArgs) -> Result<hcl::Value, String> {
-    let mut out = Vec::new();
-    for v in a.variadic_args() {
-        match v {
-            hcl::Value::Array(x) => out.extend(x.iter().cloned()),
-            _ => return Err("concat of a non-list".into()),
-        }
-    }
-    Ok(hcl::Value::Array(out))
-}
-fn f_coalesce(a: FuncArgs) -> Result<hcl::Value, String> {
-    a.variadic_args()
-        .find(|v| !matches!(v, hcl::Value::Null) && *v != &hcl::Value::from(""))
-        .cloned()
-        .ok_or_else(|| "no non-null argument".into())
-}
-fn f_format(a: FuncArgs) -> Result<hcl::Value, String> {
-    let fmt = text(&a[0]);
-    let mut args = a.variadic_args();
-    let mut out = String::new();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '%' {
-            match chars.next() {
-                Some('%') => out.push('%'),
-                Some(_) => out.push_str(&text(args.next().ok_or("too few arguments")?)),
-                None => out.push('%'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Ok(hcl::Value::from(out))
-}
-fn f_join(a: FuncArgs) -> Result<hcl::Value, String> {
-    let sep = text(&a[0]);
-    match &a[1] {
-        hcl::Value::Array(x) => Ok(hcl::Value::from(
-            x.iter().map(text).collect::<Vec<_>>().join(&sep),
-        )),
-        _ => Err("join of a non-list".into()),
-    }
-}
-fn f_lookup(a: FuncArgs) -> Result<hcl::Value, String> {
-    let key = text(&a[1]);
-    match &a[0] {
-        hcl::Value::Object(o) => o
-            .get(&key)
-            .cloned()
-            .or_else(|| a.variadic_args().next().cloned())
-            .ok_or_else(|| format!("no key {key}")),
-        _ => Err("lookup in a non-object".into()),
-    }
-}
-fn f_contains(a: FuncArgs) -> Result<hcl::Value, String> {
-    match &a[0] {
-        hcl::Value::Array(x) => Ok(hcl::Value::from(x.contains(&a[1]))),
-        _ => Err("contains on a non-list".into()),
-    }
-}
-fn f_keys(a: FuncArgs) -> Result<hcl::Value, String> {
-    match &a[0] {
-        hcl::Value::Object(o) => Ok(hcl::Value::Array(
-            o.keys().cloned().map(hcl::Value::from).collect(),
-        )),
-        _ => Err("keys of a non-object".into()),
-    }
-}
-fn f_values(a: FuncArgs) -> Result<hcl::Value, String> {
-    match &a[0] {
-        hcl::Value::Object(o) => Ok(hcl::Value::Array(o.values().cloned().collect())),
-        _ => Err("values of a non-object".into()),
-    }
-}
+#[cfg(test)]
+mod tests;
