@@ -114,7 +114,7 @@ fn valid_hostname(h: &str) -> bool {
 }
 
 /// Fargate's valid CPU units and memory ranges (MiB) for each.
-fn fargate_memory_ok(cpu: u32, mem: u32) -> Option<bool> {
+pub(crate) fn fargate_memory_ok(cpu: u32, mem: u32) -> Option<bool> {
     let ok = match cpu {
         256 => [512, 1024, 2048].contains(&mem),
         512 => (1024..=4096).contains(&mem) && mem % 1024 == 0,
