@@ -57,6 +57,7 @@ pub fn scan_text(name: &str, text: &str, kind: Kind, inv: &mut Inventory) {
             file: name.to_owned(),
             line: 1,
             attrs: lines.into(),
+            root: None,
         },
     );
     let found = suppression_comments(name, text);

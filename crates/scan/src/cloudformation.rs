@@ -798,6 +798,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
                     file: name.to_owned(),
                     line: start,
                     attrs: extra_lines(&lines, &suffix).into(),
+                    root: None,
                 },
             );
         }
@@ -810,6 +811,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
                 file: name.to_owned(),
                 line: start,
                 attrs: lines.into(),
+                root: None,
             },
         );
     }

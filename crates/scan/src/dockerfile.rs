@@ -145,6 +145,7 @@ pub fn scan_text(name: &str, text: &str, inv: &mut Inventory) {
             file: name.to_owned(),
             line: 1,
             attrs: lines_of.into(),
+            root: None,
         },
     );
     let found = suppression_comments(name, text);

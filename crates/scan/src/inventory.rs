@@ -18,6 +18,10 @@ pub struct Origin {
     pub line: u32,
     /// Lines of attributes by dotted path (with and without list indices).
     pub attrs: LineIndex,
+    /// Terraform: the root module (its directory, as given) whose instance
+    /// this is; a module called by every environment's root is read once
+    /// per root. `None` for other front-ends.
+    pub root: Option<String>,
 }
 
 impl Origin {

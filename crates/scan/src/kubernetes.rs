@@ -172,6 +172,7 @@ fn object(
             file: src.name.clone(),
             line: start,
             attrs: lines.into(),
+            root: None,
         },
     );
     Some((address, start, end))

@@ -63,6 +63,47 @@ pub(super) fn base_context() -> Context<'static> {
     ctx.declare_func("contains", FuncDef::new(f_contains, [any(), any()]));
     ctx.declare_func("keys", FuncDef::new(f_keys, [any()]));
     ctx.declare_func("values", FuncDef::new(f_values, [any()]));
+    let string = || ParamType::String;
+    ctx.declare_func(
+        "replace",
+        FuncDef::new(f_replace, [string(), string(), string()]),
+    );
+    ctx.declare_func(
+        "trimprefix",
+        FuncDef::new(
+            |a| {
+                let (s, p) = (text(&a[0]), text(&a[1]));
+                Ok(hcl::Value::from(
+                    s.strip_prefix(&p).unwrap_or(&s).to_owned(),
+                ))
+            },
+            [string(), string()],
+        ),
+    );
+    ctx.declare_func(
+        "trimsuffix",
+        FuncDef::new(
+            |a| {
+                let (s, p) = (text(&a[0]), text(&a[1]));
+                Ok(hcl::Value::from(
+                    s.strip_suffix(&p).unwrap_or(&s).to_owned(),
+                ))
+            },
+            [string(), string()],
+        ),
+    );
+    ctx.declare_func(
+        "split",
+        FuncDef::new(
+            |a| {
+                let (sep, s) = (text(&a[0]), text(&a[1]));
+                Ok(hcl::Value::Array(
+                    s.split(sep.as_str()).map(hcl::Value::from).collect(),
+                ))
+            },
+            [string(), string()],
+        ),
+    );
     ctx
 }
 
@@ -179,4 +220,14 @@ fn f_values(a: FuncArgs) -> Result<hcl::Value, String> {
         hcl::Value::Object(o) => Ok(hcl::Value::Array(o.values().cloned().collect())),
         _ => Err("values of a non-object".into()),
     }
+}
+
+/// `replace(string, substring, replacement)`; a `/regex/` substring is not
+/// evaluated statically.
+fn f_replace(a: FuncArgs) -> Result<hcl::Value, String> {
+    let (s, from, to) = (text(&a[0]), text(&a[1]), text(&a[2]));
+    if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
+        return Err("regular expressions are not evaluated statically".into());
+    }
+    Ok(hcl::Value::from(s.replace(&from, &to)))
 }

@@ -26,7 +26,8 @@ const MAX_HOPS: usize = 32;
 pub(super) type CallKey = (usize, String);
 
 enum Link {
-    Ref(Reference),
+    /// A reference and how it was written.
+    Ref(Reference, String),
     Output {
         caller: usize,
         module: String,
@@ -59,8 +60,8 @@ impl Links {
     }
 
     /// A reference to a resource instance, as an hcl value.
-    pub(super) fn reference(&mut self, r: Reference) -> hcl::Value {
-        self.push(Link::Ref(r))
+    pub(super) fn reference(&mut self, r: Reference, text: String) -> hcl::Value {
+        self.push(Link::Ref(r, text))
     }
 
     /// Something not known statically, as an hcl value.
@@ -194,16 +195,26 @@ impl Links {
             return Value::String(s);
         }
         let Some(n) = Self::index(&s) else {
-            // A link inside a longer string (interpolation, a function's
-            // result): derived from something not static.
-            return Value::Unknown(self.readable(&s));
+            // A link inside a longer string. A document built with
+            // `jsonencode` around references (a policy naming a bucket's
+            // ARN) is still a document: its structure is static, and the
+            // references read as Terraform writes them, `${aws_s3_bucket.x.arn}`.
+            // Anything else derived from a link is not static.
+            let text = self.readable(&s);
+            let t = text.trim_start();
+            if (t.starts_with('{') || t.starts_with('['))
+                && serde_json::from_str::<serde_json::Value>(&text).is_ok()
+            {
+                return Value::String(text);
+            }
+            return Value::Unknown(text);
         };
         match &self.items[n] {
-            Link::Ref(r) => Value::Ref(Box::new(r.clone())),
+            Link::Ref(r, _) => Value::Ref(Box::new(r.clone())),
             Link::Unknown(t) => Value::Unknown(t.clone()),
             Link::Output { .. } => match self.resolved(n) {
                 Some(r) if hops < MAX_HOPS => self.convert(r.clone(), last, hops + 1),
-                _ if last || hops >= MAX_HOPS => Value::Unknown(self.readable(&s)),
+                _ if last || hops >= MAX_HOPS => Value::Unknown(self.text(&self.items[n])),
                 _ => Value::Unknown(s),
             },
         }
@@ -225,7 +236,9 @@ impl Links {
                 .and_then(|n| self.items.get(n))
             {
                 Some(link) if i + 1 < rest.len() => {
+                    out.push_str("${");
                     out.push_str(&self.text(link));
+                    out.push('}');
                     out.push_str(rest[i + 1]);
                     i += 2;
                 }
@@ -240,7 +253,7 @@ impl Links {
 
     fn text(&self, link: &Link) -> String {
         match link {
-            Link::Ref(r) => format!("{}.{}", r.address, r.attribute),
+            Link::Ref(_, text) => text.clone(),
             Link::Unknown(t) => t.clone(),
             Link::Output {
                 module,

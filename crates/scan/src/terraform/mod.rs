@@ -42,7 +42,7 @@ pub fn scan_roots(dirs: &[(PathBuf, String)], inv: &mut Inventory) {
             continue;
         }
         let files = read_module(dir, display, inv);
-        let root = Scope::root(&links);
+        let root = Scope::root(&links, display);
         pending.extend(eval_module(&files, dir, &root, hcl::Map::new(), inv).0);
     }
     read_calls(pending, &links, inv);
@@ -58,7 +58,7 @@ pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
         })
         .collect();
     let links = RefCell::new(Links::default());
-    let root = Scope::root(&links);
+    let root = Scope::root(&links, &dir.display().to_string());
     let calls = eval_module(&parsed, dir, &root, hcl::Map::new(), inv).0;
     drop(parsed);
     read_calls(calls, &links, inv);
@@ -69,6 +69,8 @@ pub fn scan_files(files: &[(String, String)], dir: &Path, inv: &mut Inventory) {
 /// number (which its `module.<name>` references and its calls name), how
 /// deep it is, and the scan's links.
 struct Scope<'a> {
+    /// The root module's directory, as given.
+    root: String,
     prefix: String,
     instance: usize,
     depth: usize,
@@ -76,9 +78,10 @@ struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn root(links: &'a RefCell<Links>) -> Self {
+    fn root(links: &'a RefCell<Links>, dir: &str) -> Self {
         let instance = links.borrow_mut().instance();
         Scope {
+            root: dir.trim_end_matches('/').to_owned(),
             prefix: String::new(),
             instance,
             depth: 0,
@@ -271,7 +274,8 @@ fn eval_module(
         ctx.declare_var("local", hcl::Value::Object(locals.clone()));
     };
     fixpoint(&mut ctx, &mut locals);
-    let mut data = hcl::Map::new();
+    let mut data = context_data(files);
+    ctx.declare_var("data", hcl::Value::Object(data.clone()));
     let mut docs = hcl::Map::new();
     for (_, body) in files {
         for b in blocks(body, "data") {
@@ -399,6 +403,8 @@ fn eval_module(
         }
     }
 
+    declare_resources(&mut ctx, files, &by_label, &mut scope.links.borrow_mut());
+
     // Evaluate attributes.
     let mut spans: Vec<Vec<(Address, u32, u32)>> = vec![Vec::new(); files.len()];
     let statics = Statics {
@@ -448,6 +454,7 @@ fn eval_module(
                 file: src.name.clone(),
                 line: start,
                 attrs: lines.into(),
+                root: Some(scope.root.clone()),
             },
         );
     }
@@ -483,12 +490,206 @@ fn eval_module(
     (calls, outputs)
 }
 
+/// Declares each resource of the module in the evaluation context, with a
+/// link for every attribute the module's text reads of it
+/// (`aws_lb.public.arn`, `aws_subnet.a[0].id`), so an expression that
+/// hcl-rs evaluates itself — a template, a function call, a conditional —
+/// sees references as links rather than failing.
+fn declare_resources(
+    ctx: &mut Context,
+    files: &[(SourceFile, Body)],
+    by_label: &HashMap<String, Vec<(Option<hcl::Value>, Address)>>,
+    links: &mut Links,
+) {
+    let mut read: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    for (src, _) in files {
+        for (label, attr) in attribute_reads(&src.text) {
+            if let Some((key, _)) = by_label.get_key_value(label.as_str()) {
+                read.entry(key.as_str()).or_default().insert(attr);
+            }
+        }
+    }
+    let mut types: BTreeMap<&str, hcl::Map<String, hcl::Value>> = BTreeMap::new();
+    for (label, attrs) in read {
+        let Some((ty, name)) = label.split_once('.') else {
+            continue;
+        };
+        let mut object = |address: &Address, text: &str| {
+            let m: hcl::Map<String, hcl::Value> = attrs
+                .iter()
+                .map(|a| {
+                    let r = Reference {
+                        address: address.clone(),
+                        attribute: a.clone(),
+                    };
+                    (a.clone(), links.reference(r, format!("{text}.{a}")))
+                })
+                .collect();
+            hcl::Value::Object(m)
+        };
+        let instances = &by_label[label];
+        let value = match &instances[0].0 {
+            None => object(&instances[0].1, label),
+            Some(hcl::Value::Number(_)) => hcl::Value::Array(
+                instances
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, a))| object(a, &format!("{label}[{i}]")))
+                    .collect(),
+            ),
+            Some(_) => hcl::Value::Object(
+                instances
+                    .iter()
+                    .map(|(k, a)| {
+                        let k = k.as_ref().map(text_of).unwrap_or_default();
+                        let o = object(a, &format!("{label}[{k:?}]"));
+                        (k, o)
+                    })
+                    .collect(),
+            ),
+        };
+        types.entry(ty).or_default().insert(name.to_owned(), value);
+    }
+    for (ty, names) in types {
+        ctx.declare_var(ty.to_owned(), hcl::Value::Object(names));
+    }
+}
+
+fn text_of(v: &hcl::Value) -> String {
+    match v {
+        hcl::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every `a.b.c` and `a.b[…].c` in `text` (identifiers joined by dots, an
+/// index between the second and third allowed), as (`a.b`, `c`): a lexical
+/// pass, linear in the text.
+fn attribute_reads(text: &str) -> Vec<(String, String)> {
+    let b = text.as_bytes();
+    let ident = |i: usize| -> usize {
+        let mut j = i;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+            j += 1;
+        }
+        j
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = (b[i].is_ascii_alphabetic() || b[i] == b'_')
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let e1 = ident(i);
+        if e1 >= b.len() || b[e1] != b'.' {
+            i = e1.max(i + 1);
+            continue;
+        }
+        let e2 = ident(e1 + 1);
+        let mut k = e2;
+        if k < b.len() && b[k] == b'[' {
+            match text[k..].find(']') {
+                Some(close) => k += close + 1,
+                None => {
+                    i = e2;
+                    continue;
+                }
+            }
+        }
+        if e2 > e1 + 1 && k < b.len() && b[k] == b'.' {
+            let e3 = ident(k + 1);
+            if e3 > k + 1 {
+                out.push((text[i..e2].to_owned(), text[k + 1..e3].to_owned()));
+            }
+        }
+        i = e2;
+    }
+    out
+}
+
+/// A traversal as written: `aws_lb.public.arn`, `module.a.b[0]`.
+fn traversal_text(t: &hcl::edit::expr::Traversal) -> String {
+    let mut text = match &t.expr {
+        EExpr::Variable(v) => v.as_str().to_owned(),
+        _ => "…".to_owned(),
+    };
+    for op in &t.operators {
+        match op.value() {
+            TraversalOperator::GetAttr(n) => text.push_str(&format!(".{}", n.as_str())),
+            TraversalOperator::Index(EExpr::String(x)) => {
+                text.push_str(&format!("[{:?}]", x.value()))
+            }
+            TraversalOperator::Index(EExpr::Number(n)) => {
+                text.push_str(&format!("[{}]", n.value()))
+            }
+            TraversalOperator::LegacyIndex(i) => text.push_str(&format!("[{}]", i.value())),
+            _ => text.push_str("[…]"),
+        }
+    }
+    text
+}
+
+/// The data sources that only name the context a configuration runs in —
+/// the caller's account, the region, the partition — as the values
+/// Terraform itself shows before apply: `${data.aws_caller_identity.current.account_id}`.
+/// They are strings of the right shape, so a policy built with
+/// `jsonencode` around them is still read (and judged) as a document.
+fn context_data(files: &[(SourceFile, Body)]) -> hcl::Map<String, hcl::Value> {
+    const CONTEXT: &[(&str, &[&str])] = &[
+        (
+            "aws_caller_identity",
+            &["account_id", "arn", "id", "user_id"],
+        ),
+        (
+            "aws_region",
+            &["name", "id", "region", "endpoint", "description"],
+        ),
+        (
+            "aws_partition",
+            &["partition", "dns_suffix", "id", "reverse_dns_prefix"],
+        ),
+    ];
+    let mut data = hcl::Map::new();
+    for (_, body) in files {
+        for b in blocks(body, "data") {
+            let l = labels(b);
+            let [ty, name] = &l[..] else {
+                continue;
+            };
+            let Some((_, attrs)) = CONTEXT.iter().find(|(t, _)| t == ty) else {
+                continue;
+            };
+            let values: hcl::Map<String, hcl::Value> = attrs
+                .iter()
+                .map(|a| {
+                    (
+                        (*a).to_owned(),
+                        hcl::Value::from(format!("${{data.{ty}.{name}.{a}}}")),
+                    )
+                })
+                .collect();
+            if let hcl::Value::Object(m) = data
+                .entry(ty.clone())
+                .or_insert_with(|| hcl::Value::Object(hcl::Map::new()))
+            {
+                m.insert(name.clone(), hcl::Value::Object(values));
+            }
+        }
+    }
+    data
+}
+
 /// A local module to read once its caller's syntax trees are dropped.
 struct ModuleCall {
     dir: PathBuf,
     display: String,
     /// The calling instance and the call's name: the outputs' key.
     key: CallKey,
+    root: String,
     prefix: String,
     depth: usize,
     inputs: hcl::Map<String, hcl::Value>,
@@ -552,6 +753,7 @@ fn read_calls(mut pending: Vec<ModuleCall>, links: &RefCell<Links>, inv: &mut In
                 unreachable!("settle keeps an object an object")
             };
             let scope = Scope {
+                root: c.root,
                 prefix: c.prefix,
                 instance: links.borrow_mut().instance(),
                 depth: c.depth,
@@ -813,7 +1015,11 @@ impl Eval<'_> {
                     return v;
                 }
                 if let Some(r) = self.reference(t) {
-                    return self.scope.links.borrow_mut().reference(r);
+                    return self
+                        .scope
+                        .links
+                        .borrow_mut()
+                        .reference(r, traversal_text(t));
                 }
                 if let Some(v) = self.static_hcl(t) {
                     return v.clone();
@@ -841,16 +1047,7 @@ impl Eval<'_> {
         }
         let mut ops = t.operators.iter().map(|o| o.value());
         let mut links = self.scope.links.borrow_mut();
-        let whole = || {
-            let mut text = "module".to_owned();
-            for op in &t.operators {
-                match op.value() {
-                    TraversalOperator::GetAttr(n) => text.push_str(&format!(".{}", n.as_str())),
-                    _ => text.push_str("[…]"),
-                }
-            }
-            text
-        };
+        let whole = || traversal_text(t);
         let (Some(TraversalOperator::GetAttr(module)), Some(TraversalOperator::GetAttr(output))) =
             (ops.next(), ops.next())
         else {
@@ -913,6 +1110,7 @@ impl Eval<'_> {
                 dir: dir.join(&source),
                 display,
                 key: (self.scope.instance, name.clone()),
+                root: self.scope.root.clone(),
                 prefix: format!("{}module.{name}.", self.scope.prefix),
                 depth: self.scope.depth + 1,
                 inputs,
@@ -927,10 +1125,23 @@ impl Eval<'_> {
     /// so evaluating never clones a whole variable.
     fn substituted(&self, e: &EExpr) -> hcl::Expression {
         match e {
-            EExpr::Traversal(t) => match self.static_hcl(t) {
-                Some(v) => hcl::Expression::from(v.clone()),
-                None => hcl::Expression::from(e.clone()),
-            },
+            EExpr::Traversal(t) => {
+                if let Some(v) = self.static_hcl(t) {
+                    return hcl::Expression::from(v.clone());
+                }
+                if let Some(v) = self.output_link(t) {
+                    return hcl::Expression::from(v);
+                }
+                match self.reference(t) {
+                    Some(r) => hcl::Expression::from(
+                        self.scope
+                            .links
+                            .borrow_mut()
+                            .reference(r, traversal_text(t)),
+                    ),
+                    None => hcl::Expression::from(e.clone()),
+                }
+            }
             EExpr::FuncCall(f) => hcl::Expression::FuncCall(Box::new(hcl::expr::FuncCall {
                 name: f.name.clone().into(),
                 args: f.args.iter().map(|a| self.substituted(a)).collect(),
