@@ -33,9 +33,10 @@
 //!   and assignments of `true`, `false`, `yes`, `no`, `none`, `null`,
 //!   `required`, `optional` (flags such as `--require-password=true`).
 //!
-//! **Invariant:** no IO, no allocation beyond the result and one lower-cased
-//! copy of the text; every range returned lies inside the text, on character
-//! boundaries, and never covers more than the credential itself.
+//! **Invariant:** no IO, no allocation beyond the result and, for a text
+//! with `=`, `:` or `-----`, one lower-cased copy of it; every range
+//! returned lies inside the text, on character boundaries, and never covers
+//! more than the credential itself.
 
 use std::fmt;
 use std::ops::Range;
@@ -118,13 +119,17 @@ pub fn find_credential(text: &str) -> Option<CredentialMatch> {
 /// password), only the specific one.
 pub fn find_credentials(text: &str) -> Vec<CredentialMatch> {
     let mut out = Vec::new();
-    let lower = text.to_ascii_lowercase();
     url_passwords(text, &mut out);
-    assigned_passwords(text, &lower, &mut out);
-    private_keys(&lower, &mut out);
     aws_key_ids(text, &mut out);
-    aws_secret_keys(text, &lower, &mut out);
     tokens(text, &mut out);
+    // The case-insensitive patterns need `=`, `:` or a PEM dash line; most
+    // values (names, numbers, paths) have none and are not copied.
+    if text.contains(['=', ':']) || text.contains("-----") {
+        let lower = text.to_ascii_lowercase();
+        assigned_passwords(text, &lower, &mut out);
+        private_keys(&lower, &mut out);
+        aws_secret_keys(text, &lower, &mut out);
+    }
     out.sort_by(|a, b| {
         (a.range.start, std::cmp::Reverse(a.range.end), a.credential).cmp(&(
             b.range.start,

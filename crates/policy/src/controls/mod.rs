@@ -5,6 +5,7 @@ mod aws;
 mod files;
 mod k8s;
 mod meta;
+mod secrets;
 
 use std::sync::OnceLock;
 
@@ -20,7 +21,8 @@ pub(crate) fn unpinned_image(image: &str) -> bool {
     matches!(last.split_once(':'), None | Some((_, "latest")))
 }
 
-/// Every control: AWS, Kubernetes, Dockerfile, CI, then meta controls.
+/// Every control: AWS, Kubernetes, Dockerfile, CI, then those over every
+/// kind, then meta controls.
 pub(crate) fn all() -> &'static [&'static Control] {
     static ALL: OnceLock<Vec<&'static Control>> = OnceLock::new();
     ALL.get_or_init(|| {
@@ -29,6 +31,7 @@ pub(crate) fn all() -> &'static [&'static Control] {
         v.extend_from_slice(k8s::ALL);
         v.extend_from_slice(files::DOCKERFILE);
         v.extend_from_slice(files::CI);
+        v.push(&secrets::CREDENTIAL_IN_VALUE);
         v.push(&meta::SUPPRESSION_REASON);
         v
     })
