@@ -11,11 +11,13 @@ pub mod cloudformation;
 pub mod dockerfile;
 mod inventory;
 pub mod kubernetes;
+mod rendered;
 pub mod terraform;
 mod walk;
 mod yamlish;
 
 pub use inventory::{Inventory, LineIndex, Origin, Problem, Suppression};
+pub use rendered::strata_address;
 pub use walk::{FileKind, scan_paths};
 
 /// Annotation that waives a control on one Kubernetes object, with the reason

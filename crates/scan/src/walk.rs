@@ -38,6 +38,7 @@ pub fn scan_paths(paths: &[&Path]) -> Inventory {
     // Terraform last, all together: which directories are modules of which
     // roots is only known across the whole tree.
     terraform::scan_roots(&tf_dirs, &mut inv);
+    crate::rendered::link_placeholders(&mut inv);
     inv
 }
 
