@@ -198,7 +198,7 @@ fn init_from_compose_maps_services_and_databases() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("docker-compose.yml"),
-        "services:\n  api:\n    build:\n      context: ./api\n    ports: [\"3000:3000\"]\n    environment:\n      - NODE_ENV=production\n      - JWT_SECRET=canary-value-123\n    depends_on: [postgres, redis]\n    deploy: {replicas: 2}\n  worker:\n    image: acme/worker:1.4\n    depends_on: [redis]\n  postgres:\n    image: postgres:16-alpine\n  redis:\n    image: redis:7\n",
+        "services:\n  api:\n    build:\n      context: ./api\n    ports: [\"3000:3000\"]\n    environment:\n      - NODE_ENV=production\n      - JWT_SECRET=canary-value-123\n      - DATABASE_URL=postgres://app:canary-dsn-456@postgres/app\n    depends_on: [postgres, redis]\n    deploy: {replicas: 2}\n  worker:\n    image: acme/worker:1.4\n    depends_on: [redis]\n  postgres:\n    image: postgres:16-alpine\n  redis:\n    image: redis:7\n",
     )
     .unwrap();
     let out = strata(
@@ -208,11 +208,18 @@ fn init_from_compose_maps_services_and_databases() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("not mapped: `deploy` of service `api`"),
+        err.contains("`deploy.replicas: 2` of service `api` is a fixed count"),
         "{err}"
     );
     let spec = std::fs::read_to_string(dir.path().join("strata.yaml")).unwrap();
-    assert!(!spec.contains("canary-value-123"));
+    // A secret-looking name and a credential inside a value both become
+    // references to the secrets store; neither value reaches the spec or
+    // what init says.
+    for canary in ["canary-value-123", "canary-dsn-456"] {
+        assert!(!spec.contains(canary) && !err.contains(canary), "{spec}\n{err}");
+    }
+    assert!(spec.contains("DATABASE_URL: api/database-url"), "{spec}");
+    assert!(spec.contains("min: 2"), "{spec}");
     assert!(spec.contains("engine: aurora-postgresql") && spec.contains("engine: redis"));
     let v = strata(&["validate"], dir.path());
     assert_eq!(v.status.code(), Some(0), "{}\n{spec}", text(&v.stderr));
