@@ -5,6 +5,7 @@ mod common;
 
 use common::{root, strata, text};
 
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -216,7 +217,10 @@ fn init_from_compose_maps_services_and_databases() {
     // references to the secrets store; neither value reaches the spec or
     // what init says.
     for canary in ["canary-value-123", "canary-dsn-456"] {
-        assert!(!spec.contains(canary) && !err.contains(canary), "{spec}\n{err}");
+        assert!(
+            !spec.contains(canary) && !err.contains(canary),
+            "{spec}\n{err}"
+        );
     }
     assert!(spec.contains("DATABASE_URL: api/database-url"), "{spec}");
     assert!(spec.contains("min: 2"), "{spec}");
@@ -308,4 +312,71 @@ fn diagram_draws_an_environment_as_dot_or_svg() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
+
+/// The scan step of every rendered pipeline, run for real: its `strata
+/// check` line, as the CI file writes it, from the rendered tree's root
+/// (where the CI system runs it), with the binary under test on PATH. It
+/// must pass Strata's own output on every example, with no unreadable file.
+#[test]
+fn the_rendered_scan_step_passes_strata_s_own_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_strata"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for name in [
+        "ecs-fargate-aurora",
+        "three-vpc-eks",
+        "eks-platform",
+        "eks-openshift",
+    ] {
+        let tree = dir.path().join(name);
+        let out = strata(
+            &[
+                "render",
+                &format!("examples/{name}"),
+                "-o",
+                tree.to_str().unwrap(),
+            ],
+            &root(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let mut steps = Vec::new();
+        for ci in [
+            "buildspec-scan.yml",
+            ".github/workflows/delivery.yml",
+            ".gitlab-ci.yml",
+        ] {
+            let Ok(body) = std::fs::read_to_string(tree.join(ci)) else {
+                continue;
+            };
+            for line in body.lines() {
+                let l = line
+                    .trim()
+                    .trim_start_matches("- ")
+                    .trim_start_matches("run: ");
+                if l.starts_with("strata check") {
+                    steps.push((ci, l.to_owned()));
+                }
+            }
+        }
+        assert!(!steps.is_empty(), "{name}: no CI file runs `strata check`");
+        for (ci, cmd) in steps {
+            let run = Command::new("sh")
+                .args(["-c", &cmd])
+                .current_dir(&tree)
+                .env("PATH", &path)
+                .output()
+                .unwrap();
+            let said = format!("{}{}", text(&run.stdout), text(&run.stderr));
+            assert_eq!(run.status.code(), Some(0), "{name}: {ci}: `{cmd}`\n{said}");
+            assert!(said.contains(" 0 unreadable"), "{name}: {ci}: {said}");
+        }
+    }
 }

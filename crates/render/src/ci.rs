@@ -10,6 +10,7 @@
 use serde_json::{Value as J, json};
 use strata_model::{Ident, Kind, Plan, Resource, Value};
 
+use crate::tools::{STRATA_CHECK, STRATA_VERSION, TRIVY_VERSION, install_strata};
 use crate::{RenderError, Renderer, Tree, yaml};
 
 /// The CI renderer.
@@ -37,6 +38,8 @@ const TRIVY: (&str, &str, &str) = (
     "v0.36.0",
 );
 const SEMGREP_IMAGE: &str = "semgrep/semgrep:1.95.0";
+/// SonarSource's scanner image (its release tag: image version_scanner version).
+const SONAR_IMAGE: &str = "sonarsource/sonar-scanner-cli:10.0.2.1398_5.0.1";
 
 fn uses(a: (&str, &str, &str)) -> String {
     format!("{}@{}", a.0, a.1)
@@ -249,13 +252,10 @@ fn github(plan: &Plan, stages: &[Stage], images: &[Image], sonar: bool) -> J {
             "steps": [checkout, {"name": "Run the tests", "run": "./scripts/test.sh"}]
         }),
     );
-    let mut sast_steps = vec![
+    let sast_steps = vec![
         checkout.clone(),
         json!({"name": "Semgrep", "run": "semgrep scan --config auto --error --metrics off"}),
     ];
-    if sonar {
-        sast_steps.push(json!({"name": "SonarQube", "run": "sonar-scanner -Dsonar.projectKey=\"$PROJECT\" -Dsonar.qualitygate.wait=true", "env": {"SONAR_TOKEN": "${{ secrets.SONAR_TOKEN }}", "SONAR_HOST_URL": "${{ secrets.SONAR_HOST_URL }}", "PROJECT": plan.app}}));
-    }
     jobs.insert(
         "sast".into(),
         json!({
@@ -263,13 +263,30 @@ fn github(plan: &Plan, stages: &[Stage], images: &[Image], sonar: bool) -> J {
             "container": {"image": SEMGREP_IMAGE}, "steps": sast_steps
         }),
     );
+    let mut gates = vec!["test", "sast", "dependencies", "iac"];
+    if sonar {
+        // The scanner runs in SonarSource's own image, which has it.
+        jobs.insert(
+            "sonarqube".into(),
+            json!({
+                "name": "SonarQube", "runs-on": "ubuntu-latest", "timeout-minutes": 30,
+                "container": {"image": SONAR_IMAGE},
+                "steps": [checkout.clone(), {"name": "SonarQube quality gate", "run": "sonar-scanner -Dsonar.projectKey=\"$PROJECT\" -Dsonar.qualitygate.wait=true", "env": {"SONAR_TOKEN": "${{ secrets.SONAR_TOKEN }}", "SONAR_HOST_URL": "${{ secrets.SONAR_HOST_URL }}", "PROJECT": plan.app}}]
+            }),
+        );
+        gates.push("sonarqube");
+    }
     jobs.insert("dependencies".into(), json!({
         "name": "Dependency scan", "runs-on": "ubuntu-latest", "timeout-minutes": 30,
         "steps": [checkout, {"name": "Trivy (dependencies)", "uses": uses(TRIVY), "with": {"scan-type": "fs", "scan-ref": ".", "severity": "HIGH,CRITICAL", "ignore-unfixed": true, "exit-code": "1"}}]
     }));
     jobs.insert("iac".into(), json!({
         "name": "IaC scan", "runs-on": "ubuntu-latest", "timeout-minutes": 30,
-        "steps": [checkout, {"name": "strata check", "run": "strata check infra --severity high"}]
+        "steps": [
+            checkout,
+            {"name": format!("Install strata {STRATA_VERSION}"), "run": format!("cd \"$RUNNER_TEMP\"\n{}", install_strata("$RUNNER_TEMP/bin")).replace("strata --version\n", "echo \"$RUNNER_TEMP/bin\" >> \"$GITHUB_PATH\"\n")},
+            {"name": "strata check", "run": STRATA_CHECK}
+        ]
     }));
     let Some(first) = stages.first() else {
         return json!({"name": "delivery", "on": {"push": {"branches": ["main"]}}, "permissions": {"contents": "read"}, "jobs": jobs});
@@ -281,7 +298,7 @@ fn github(plan: &Plan, stages: &[Stage], images: &[Image], sonar: bool) -> J {
     if !images.is_empty() {
         jobs.insert("build".into(), json!({
             "name": "Build ${{ matrix.service }}",
-            "needs": ["test", "sast", "dependencies", "iac"],
+            "needs": gates,
             "if": "github.event_name == 'push'",
             "runs-on": "ubuntu-latest", "timeout-minutes": 45,
             "environment": first.env.as_str(),
@@ -374,8 +391,12 @@ fn gitlab(plan: &Plan, stages: &[Stage], images: &[Image]) -> J {
         json!({"stage": "test", "image": "debian:bookworm-slim", "script": ["./scripts/test.sh"]}),
     );
     doc.insert("sast".into(), json!({"stage": "scan", "image": SEMGREP_IMAGE, "script": ["semgrep scan --config auto --error --metrics off"]}));
-    doc.insert("dependencies".into(), json!({"stage": "scan", "image": {"name": "aquasec/trivy:0.58.1", "entrypoint": [""]}, "script": ["trivy fs --exit-code 1 --severity HIGH,CRITICAL --ignore-unfixed ."]}));
-    doc.insert("iac".into(), json!({"stage": "scan", "image": "debian:bookworm-slim", "script": ["strata check infra --severity high"]}));
+    doc.insert("dependencies".into(), json!({"stage": "scan", "image": {"name": format!("aquasec/trivy:{TRIVY_VERSION}"), "entrypoint": [""]}, "script": ["trivy fs --exit-code 1 --severity HIGH,CRITICAL --ignore-unfixed ."]}));
+    doc.insert("iac".into(), json!({"stage": "scan", "image": "debian:bookworm-slim", "script": [
+        "apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates curl > /dev/null",
+        install_strata("/usr/local/bin"),
+        STRATA_CHECK
+    ]}));
     let only_main = json!([{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]);
     if let Some(first) = stages.first() {
         for im in images {

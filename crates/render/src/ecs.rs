@@ -8,7 +8,7 @@ use serde_json::{Value as J, json};
 use strata_model::{Kind, Plan, Resource, Value};
 
 use crate::kubernetes::placeholder;
-use crate::{RenderError, Renderer, Tree, yaml};
+use crate::{RenderError, Renderer, Tree, tools, yaml};
 
 /// The ECS artifacts renderer.
 pub struct Ecs;
@@ -200,11 +200,15 @@ impl Renderer for Ecs {
             yaml("ecs", "buildspec-test.yml", &test)?,
         );
         let scan = json!({"version": 0.2, "phases": {
-            "install": {"commands": ["pip install --quiet semgrep", "curl -sfL https://raw.githubusercontent.com/aquasecurity/trivy/main/contrib/install.sh | sh -s -- -b /usr/local/bin"]},
+            "install": {"commands": [
+                format!("pip install --quiet semgrep=={}", tools::SEMGREP_VERSION),
+                tools::install_trivy(),
+                tools::install_strata("/usr/local/bin")
+            ]},
             "build": {"commands": [
                 "semgrep scan --config auto --error --metrics off",
                 "trivy fs --exit-code 1 --severity HIGH,CRITICAL --ignore-unfixed .",
-                "strata check infra --severity high"
+                tools::STRATA_CHECK
             ]}
         }});
         out.insert(

@@ -23,6 +23,7 @@ mod openshift;
 mod prometheus;
 mod readme;
 mod terraform;
+mod tools;
 
 use std::collections::BTreeMap;
 
