@@ -942,40 +942,96 @@ pub async fn drift(cx: Arc<Cx>, graph: &Graph, concurrency: usize) -> Result<Dri
     Ok(report)
 }
 
+/// Why a planned AWS resource is not live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Absence {
+    /// The live engine does not provision its kind yet.
+    NotProvisioned,
+    /// Never applied (or something it depends on never was).
+    NotCreated,
+    /// Owned, and gone from AWS: deleted out of band.
+    Deleted,
+}
+
+impl Absence {
+    /// What to tell the user.
+    pub fn why(self) -> &'static str {
+        match self {
+            Absence::NotProvisioned => "its kind is not provisioned by the live engine yet",
+            Absence::NotCreated => "never created: `strata apply` has not made it",
+            Absence::Deleted => "deleted out of band: `strata drift` reports it, `drift --fix` makes it again",
+        }
+    }
+}
+
+/// What of a plan is live, for the control catalog to judge.
+#[derive(Debug, Default)]
+pub struct LiveGraph {
+    /// The live resources only, each with every attribute its kind observes
+    /// replaced by the live value.
+    pub graph: Graph,
+    /// Planned AWS resources that are not live: they never pass a control
+    /// (`strata_policy::judge_absent` fails every control of their kind).
+    pub absent: BTreeMap<Address, Absence>,
+    /// Planned objects that are not AWS resources (Kubernetes and Grafana
+    /// objects ship as rendered files): out of the live audit's reach.
+    pub not_aws: usize,
+}
+
 /// The planned graph as it is live: every attribute a kind observes
 /// replaced by its live value, so the control catalog judges what runs, not
-/// what was asked for. Rules added to a group out of band become rule
-/// resources of their own (`unmanaged_<rule id>`), judged like any other.
-pub fn live_graph(graph: &Graph, seen: &BTreeMap<Address, Seen>) -> Graph {
-    let mut out = Graph::new();
+/// what was asked for; a planned resource that is not live is absent, never
+/// judged on its planned attributes. Rules added to a group out of band
+/// become rule resources of their own (`unmanaged_<rule id>`), judged like
+/// any other.
+pub fn live_graph(graph: &Graph, seen: &BTreeMap<Address, Seen>) -> LiveGraph {
+    let mut out = LiveGraph::default();
     for r in graph.iter() {
-        let mut r = r.clone();
-        if let Some(Seen::Live(_, o)) = seen.get(&r.address) {
-            for (k, v) in &o.live {
-                // References are the graph's edges: a live id in their place
-                // would cut them (drift compares them instead).
-                let linked = r
-                    .attributes
-                    .get(k)
-                    .is_some_and(|p| !p.references().is_empty());
-                if r.attributes.contains_key(k) && !linked {
-                    r.attributes.insert(k.clone(), v.clone());
-                }
+        let o = match seen.get(&r.address) {
+            Some(Seen::Live(_, o)) => o,
+            _ if !r.kind.as_str().starts_with("aws_") => {
+                out.not_aws += 1;
+                continue;
             }
-            if r.kind == Kind::AwsSecurityGroup {
-                for rule in o
-                    .live
-                    .get("unmanaged_rules")
-                    .and_then(Value::as_list)
-                    .unwrap_or_default()
-                {
-                    if let Some(extra) = unmanaged_rule(&r, rule) {
-                        let _ = out.insert(extra);
-                    }
+            Some(Seen::Deleted) => {
+                out.absent.insert(r.address.clone(), Absence::Deleted);
+                continue;
+            }
+            Some(Seen::Skipped) => {
+                out.absent
+                    .insert(r.address.clone(), Absence::NotProvisioned);
+                continue;
+            }
+            Some(Seen::NotCreated) | None => {
+                out.absent.insert(r.address.clone(), Absence::NotCreated);
+                continue;
+            }
+        };
+        let mut r = r.clone();
+        for (k, v) in &o.live {
+            // References are the graph's edges: a live id in their place
+            // would cut them (drift compares them instead).
+            let linked = r
+                .attributes
+                .get(k)
+                .is_some_and(|p| !p.references().is_empty());
+            if r.attributes.contains_key(k) && !linked {
+                r.attributes.insert(k.clone(), v.clone());
+            }
+        }
+        if r.kind == Kind::AwsSecurityGroup {
+            for rule in o
+                .live
+                .get("unmanaged_rules")
+                .and_then(Value::as_list)
+                .unwrap_or_default()
+            {
+                if let Some(extra) = unmanaged_rule(&r, rule) {
+                    let _ = out.graph.insert(extra);
                 }
             }
         }
-        let _ = out.insert(r);
+        let _ = out.graph.insert(r);
     }
     out
 }

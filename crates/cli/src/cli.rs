@@ -166,6 +166,9 @@ pub enum Command {
     Audit {
         #[command(flatten)]
         live: LiveArgs,
+        /// Output format (`json`: see docs/audit-json.md).
+        #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
+        output: DriftFormat,
     },
     /// Delete everything Strata owns in an environment, dependents first, and
     /// show that nothing tagged for it remains. Deletion protection makes it
@@ -285,7 +288,7 @@ pub struct LiveArgs {
     pub concurrency: usize,
 }
 
-/// `strata drift` output.
+/// `strata drift` and `strata audit` output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DriftFormat {
     /// For people.

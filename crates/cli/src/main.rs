@@ -121,7 +121,7 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
             yes,
             output,
         } => live::drift(&live, fix, yes, output)?,
-        Command::Audit { live } => live::audit(&live)?,
+        Command::Audit { live, output } => live::audit(&live, output)?,
         Command::Destroy { live, force, yes } => live::destroy(&live, force, yes)?,
         Command::Forget {
             live,

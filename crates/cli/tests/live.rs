@@ -426,6 +426,71 @@ fn apply_verify_reapply_drift_fix_destroy() {
     );
     assert_eq!(moto.inventory(), inventory, "as before");
 
+    // A trail deleted out of band is absent: audit never judges it on its
+    // planned attributes, and the controls that need it fail; drift says
+    // the same of it.
+    let trail = "dev.security.aws_cloudtrail.main";
+    let deleted = moto.py(&moto.url, &["delete_trail", ENV]);
+    assert!(deleted.is_string(), "no trail tagged {trail}: {deleted}");
+    let audit = run(&["audit", &spec(), "--env", ENV], dir.path(), &moto.url);
+    let audited = text(&audit.stdout);
+    assert_eq!(
+        audit.status.code(),
+        Some(1),
+        "{audited}\n{}",
+        text(&audit.stderr)
+    );
+    assert!(
+        audited.contains(&format!("FAIL STRATA-AWS-100 [high] {trail}"))
+            && audited.contains("absent: deleted out of band"),
+        "{audited}"
+    );
+    let json = run(
+        &["audit", &spec(), "--env", ENV, "-o", "json"],
+        dir.path(),
+        &moto.url,
+    );
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        report["absent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["address"] == trail
+                && a["why"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("deleted out of band")),
+        "{report:#}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["address"] == trail
+                && f["control"] == "STRATA-AWS-100"
+                && f["status"] == "fail"),
+        "{report:#}"
+    );
+    assert!(report["blocking"].as_u64().unwrap() >= 1, "{report:#}");
+    let drift = run(&["drift", &spec(), "--env", ENV], dir.path(), &moto.url);
+    assert_eq!(drift.status.code(), Some(4), "{}", text(&drift.stderr));
+    assert!(
+        text(&drift.stdout).contains(trail),
+        "{}",
+        text(&drift.stdout)
+    );
+    let back = apply(dir.path(), &moto.url);
+    assert_ok(&back, "apply with the trail again");
+    let audit = run(&["audit", &spec(), "--env", ENV], dir.path(), &moto.url);
+    assert!(
+        !text(&audit.stdout).contains(trail),
+        "the trail is live again: {}",
+        text(&audit.stdout)
+    );
+
     // Destroy: nothing tagged remains.
     let destroy = run(
         &["destroy", &spec(), "--env", ENV, "--yes"],

@@ -88,3 +88,33 @@ pub fn evaluate(graph: &Graph, controls: &[&'static Control]) -> Evaluation {
     }
     Evaluation { findings }
 }
+
+/// Verdicts on planned resources that do not exist. Each control in
+/// `controls` that applies to a resource's kind gives it `status` (`Fail`
+/// for what should be there — deleted out of band, never created — so the
+/// controls that need it, "CloudTrail is logging", fail; `Unknown` for what
+/// cannot be judged), with `absent: <why>` as the message: a resource that
+/// is not there never passes. Controls over every kind (a credential in any
+/// value) are about values, not about a resource being there, and say
+/// nothing of an absent one.
+pub fn judge_absent<'a>(
+    absent: impl IntoIterator<Item = (&'a Address, &'a str, Status)>,
+    controls: &[&'static Control],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (address, why, status) in absent {
+        for c in controls
+            .iter()
+            .filter(|c| c.kinds.len() < Kind::ALL.len() && c.kinds.contains(&address.kind))
+        {
+            findings.push(Finding {
+                control: c.id,
+                address: address.clone(),
+                status,
+                at: None,
+                message: format!("absent: {why}"),
+            });
+        }
+    }
+    findings
+}

@@ -18,7 +18,7 @@ pub mod peers;
 
 pub use check::{Check, Outcome, Want};
 pub use ctx::Ctx;
-pub use engine::{Evaluation, Finding, Status, evaluate};
+pub use engine::{Evaluation, Finding, Status, evaluate, judge_absent};
 pub use frameworks::{Framework, Requirement};
 
 use strata_model::Kind;

@@ -417,6 +417,18 @@ def role_tags():
     }
 
 
+def delete_trail():
+    """Deletes the environment's CloudTrail trail out of band; returns its name."""
+    ct = client("cloudtrail")
+    address = sys.argv[3] + ".security.aws_cloudtrail.main"
+    for t in ct.describe_trails()["trailList"]:
+        tags = ct.list_tags(ResourceIdList=[t["TrailARN"]])["ResourceTagList"]
+        if tags and tag(tags[0].get("TagsList")) == address:
+            ct.delete_trail(Name=t["Name"])
+            return t["Name"]
+    return None
+
+
 def tagged():
     """ARNs the tagging API still lists for the environment."""
     rg = client("resourcegroupstaggingapi")
@@ -429,4 +441,4 @@ def tagged():
     return sorted(m["ResourceARN"] for m in found)
 
 
-print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "org_recorder": org_recorder, "start_org_recorder": start_org_recorder, "narrow_org_recorder": narrow_org_recorder, "tagged": tagged, "role_tags": role_tags, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
+print(json.dumps({"inventory": inventory, "properties": properties, "tamper": tamper, "widen": widen, "rule": rule, "open_logs": open_logs, "preset": preset, "org_recorder": org_recorder, "start_org_recorder": start_org_recorder, "narrow_org_recorder": narrow_org_recorder, "tagged": tagged, "delete_trail": delete_trail, "role_tags": role_tags, "protection": protection, "eks": eks}[command](), indent=1, sort_keys=True))
