@@ -280,6 +280,9 @@ kinds! {
         GrafanaFolder = "grafana_folder",
         GrafanaDashboard = "grafana_dashboard",
         SonarqubeProject = "sonarqube_project",
+        /// A Helm chart installed into a Kubernetes cluster by Terraform's
+        /// Helm provider (the cluster bootstrap: Argo CD and its root app).
+        HelmRelease = "helm_release",
     }
     File {
         /// A Dockerfile: its instructions in order.

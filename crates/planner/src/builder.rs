@@ -215,6 +215,11 @@ impl<'a> Cx<'a> {
     pub fn has(&self, a: &Address) -> bool {
         self.graph.contains(a)
     }
+
+    /// What has been planned so far, for passes that read the graph.
+    pub fn graph(&self) -> &Graph {
+        self.graph
+    }
 }
 
 /// Attaches a policy (a managed policy's ARN, or a reference to one of ours)

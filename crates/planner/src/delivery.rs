@@ -452,10 +452,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
     // GitOps: one Argo CD application for the app per environment.
     if cx.env.runtime.is_kubernetes() && d.gitops.enabled {
         if let Some((ns, ns_name)) = &wl.namespace {
-            let repo = d
-                .repository
-                .clone()
-                .unwrap_or_else(|| format!("org/{}", cx.spec.app));
+            let repo_url = crate::bootstrap::repo_url(cx);
             let mut sync = vec![(
                 "syncOptions",
                 list(["CreateNamespace=false".into(), "PruneLast=true".into()]),
@@ -474,7 +471,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
                 (
                     "source",
                     map([
-                        ("repoURL", format!("https://github.com/{repo}.git").into()),
+                        ("repoURL", repo_url.clone().into()),
                         ("path", format!("deploy/charts/{}", cx.spec.app).into()),
                         ("targetRevision", d.branch.clone().into()),
                         (
@@ -511,10 +508,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
                 .with(
                     "spec",
                     map([
-                        (
-                            "sourceRepos",
-                            list([Value::from(format!("https://github.com/{repo}.git"))]),
-                        ),
+                        ("sourceRepos", list([Value::from(repo_url.clone())])),
                         (
                             "destinations",
                             list([map([

@@ -11,12 +11,16 @@
 //! 5. [`workloads`]: clusters, load balancers, services, Kubernetes objects;
 //! 6. [`observability`]: logs, alarms, rules, dashboards, collectors;
 //! 7. [`delivery`]: registries, pipelines, GitOps;
-//! 8. [`security`]: audit trail, detection, posture, duty roles.
+//! 8. [`security`]: audit trail, detection, posture, duty roles;
+//!
+//! then, once every environment is planned, [`bootstrap`]: per EKS cluster,
+//! Argo CD as a Helm release and the root application that syncs the rest.
 //!
 //! **Invariants:** no IO; the same spec gives the same plan, byte for byte;
 //! every reference resolves; the graph is acyclic. The planner proposes and
 //! changes nothing.
 
+mod bootstrap;
 mod builder;
 mod data;
 mod delivery;
@@ -96,6 +100,15 @@ pub fn plan(spec: &Spec, loc: &dyn Locate) -> Result<Plan, PlanError> {
             security::plan(&mut cx, region, &keys);
         }
         edge::plan_dns(&mut cx);
+    }
+    // The bootstrap reads every environment's objects: a soft-isolated
+    // environment runs on a cluster an earlier one owns.
+    for env in &resolved.envs {
+        let mut cx = builder::Cx::new(spec, env, &resolved.envs, loc, &mut graph, &mut errors);
+        for region in &env.regions {
+            cx.enter_region(region);
+            bootstrap::plan(&mut cx, region);
+        }
     }
     errors.extend(graph.check());
     if !errors.is_empty() {

@@ -120,7 +120,8 @@ pub const ADDONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn addon(name: &str) -> (&'static str, &'static str, &'static str) {
+/// The pinned (repository, chart, version) of an add-on.
+pub(crate) fn addon(name: &str) -> (&'static str, &'static str, &'static str) {
     ADDONS
         .iter()
         .find(|a| a.0 == name)
@@ -2493,6 +2494,9 @@ fn addons(
     let dm = cx.module(ModuleKind::Delivery, region);
     let sm = cx.module(ModuleKind::Security, region);
     let openshift = cx.env.runtime == Runtime::Openshift;
+    // Argo CD manages itself from the release the bootstrap installed, with
+    // the same chart and values.
+    let argo_values = crate::bootstrap::argo_cd_values(cx);
     application(
         cx,
         &dm,
@@ -2500,19 +2504,7 @@ fn addons(
         "argocd",
         Layer::Delivery,
         src,
-        map([
-            (
-                "configs",
-                map([("params", map([("server.insecure", false.into())]))]),
-            ),
-            (
-                "global",
-                map([(
-                    "domain",
-                    format!("argocd.{}.{}.internal", cx.env.name, cx.spec.app).into(),
-                )]),
-            ),
-        ]),
+        argo_values,
     );
     if services
         .iter()

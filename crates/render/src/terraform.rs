@@ -2,8 +2,12 @@
 //! `terraform/<env>/` with a file per concern (`network.tf`, `data.tf`, ...),
 //! pinned providers with default tags, an S3 backend (encrypted, versioned
 //! bucket with a DynamoDB lock table) created by `terraform/bootstrap/`,
-//! and outputs with descriptions. Formatting is `terraform fmt`'s (see
+//! and outputs with descriptions. EKS clusters are bootstrapped by the
+//! planned `helm_release`s through a Helm provider per region configured
+//! from the cluster ([`helm`]). Formatting is `terraform fmt`'s (see
 //! [`crate::hcl`]); the tests check it with HashiCorp's own formatter and parser.
+
+mod helm;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +25,7 @@ const PROVIDERS: &[(&str, &str, &str)] = &[
     ("github", "integrations/github", "~> 6.4"),
     ("gitlab", "gitlabhq/gitlab", "~> 17.6"),
     ("grafana", "grafana/grafana", "~> 3.15"),
+    ("helm", "hashicorp/helm", "~> 2.17"),
     ("rhcs", "terraform-redhat/rhcs", "~> 1.6"),
     ("sonarqube", "jdamata/sonarqube", "~> 0.16"),
 ];
@@ -35,6 +40,7 @@ const JSON_ATTRS: &[&str] = &[
     "redrive_policy",
     "configuration_values",
     "access_policies",
+    "values",
 ];
 /// Attributes whose map values are HCL maps, not nested blocks.
 const MAP_ATTRS: &[&str] = &["tags", "dimensions", "configuration"];
@@ -496,6 +502,10 @@ impl<'a> Env<'a> {
                 }
                 Some(out)
             }
+            (Kind::HelmRelease, "values") => {
+                let v = self.expr(v);
+                Some(vec![Item::Attr("values".into(), helm::values(v))])
+            }
             (Kind::AwsGuarddutyDetector, "features") => Some(vec![]),
             (Kind::GrafanaDashboard, "panels") => {
                 let panels = self.expr(v);
@@ -700,6 +710,15 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
             ));
         }
     }
+    for c in helm::all_clusters(plan) {
+        for attr in helm::CLUSTER_ATTRS {
+            needed.entry(c.module.kind).or_default().insert((
+                c.kind,
+                c.name.to_string(),
+                attr.to_owned(),
+            ));
+        }
+    }
     let k8s_inputs = crate::kubernetes::terraform_inputs(plan);
     for (a, attrs) in &k8s_inputs {
         for attr in attrs {
@@ -795,6 +814,7 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
         let mut calls = Vec::new();
         let mut providers: BTreeSet<&str> = BTreeSet::new();
         let mut regions: BTreeSet<String> = BTreeSet::new();
+        let mut helm_regions: BTreeSet<String> = BTreeSet::new();
         let region = plan
             .graph
             .in_env(env)
@@ -810,13 +830,15 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
                 );
                 if let Some(r) = &inst.1 {
                     regions.insert(r.clone());
-                    b = b.attr(
-                        "providers",
-                        Expr::Object(vec![(
-                            "aws".into(),
-                            Expr::Raw(format!("aws.{}", r.replace('-', "_"))),
-                        )]),
-                    );
+                    let alias = r.replace('-', "_");
+                    let mut given = vec![("aws".into(), Expr::Raw(format!("aws.{alias}")))];
+                    // Given providers replace inherited ones, so a module
+                    // with releases gets the region's Helm provider too.
+                    if l.merged.iter().any(|(_, r)| r.kind == Kind::HelmRelease) {
+                        helm_regions.insert(r.clone());
+                        given.push(("helm".into(), Expr::Raw(format!("helm.{alias}"))));
+                    }
+                    b = b.attr("providers", Expr::Object(given));
                 }
                 let create: Vec<(String, Expr)> = l
                     .present
@@ -889,13 +911,13 @@ fn render_shared(plan: &Plan, layers: &BTreeMap<ModuleKind, SharedLayer<'_>>, ou
         );
         out.insert(
             format!("{dir}/providers.tf"),
-            header(file(&providers_blocks(
-                app,
-                env,
-                &region,
-                &regions,
-                e.uses_account,
-            ))),
+            header(file(
+                &[
+                    providers_blocks(app, env, &region, &regions, e.uses_account),
+                    helm::providers(plan, env, &region, &helm_regions),
+                ]
+                .concat(),
+            )),
         );
         if !e.variables.is_empty() {
             let vars: Vec<Block> = e
@@ -1054,6 +1076,7 @@ fn terraform_attr(attr: &str) -> &str {
     match attr {
         "master_user_secret_arn" => "master_user_secret[0].secret_arn",
         "identity_oidc_issuer" => "identity[0].oidc[0].issuer",
+        "certificate_authority_data" => "certificate_authority[0].data",
         other => other,
     }
 }

@@ -755,3 +755,197 @@ fn helm_chart_renders_each_environment_exactly() {
     }
     assert!(compared >= 60, "compared only {compared} objects");
 }
+
+/// Argo CD's `include`/`exclude` globs: `{a,b}` alternatives and `*`, which
+/// (with no separators, as Argo CD compiles them) also crosses `/`.
+fn glob(pattern: &str, path: &str) -> bool {
+    fn star(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'*', rest)) => (0..=s.len()).any(|i| star(rest, &s[i..])),
+            Some((c, rest)) => s.first() == Some(c) && star(rest, &s[1..]),
+        }
+    }
+    if let Some(open) = pattern.find('{') {
+        let close = open + pattern[open..].find('}').unwrap();
+        return pattern[open + 1..close].split(',').any(|alt| {
+            glob(
+                &format!("{}{alt}{}", &pattern[..open], &pattern[close + 1..]),
+                path,
+            )
+        });
+    }
+    star(pattern.as_bytes(), path.as_bytes())
+}
+
+/// A scanned release's `values` (what Terraform hands Helm) parsed as YAML.
+fn release_values(r: &strata_model::Resource) -> serde_json::Value {
+    let list = r.get("values").and_then(|v| v.as_list()).unwrap();
+    assert_eq!(list.len(), 1, "{}: one values document", r.address);
+    let text = list[0].as_str().unwrap();
+    let parsed = strata_spec::yaml::parse(text);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    parsed.root.unwrap().to_json()
+}
+
+/// Every EKS cluster comes up by itself: its environment's rendered
+/// Terraform installs Argo CD (a pinned `helm_release`, private values) and
+/// a root application of the spec's repository at `kubernetes/<env>`, which
+/// syncs every rendered object of that cluster's region except the app's
+/// own, which the app's Argo CD application syncs from the chart — each
+/// object exactly once. The releases are read back from the rendered files
+/// by Strata's Terraform reader (hcl-rs evaluation of the root's inputs and
+/// `jsonencode`), so the values checked are the ones Helm would get.
+#[test]
+fn eks_clusters_bootstrap_argo_cd_and_a_root_app_that_syncs_the_rest() {
+    let semver =
+        |v: &str| v.split('.').count() == 3 && v.split('.').all(|p| p.parse::<u32>().is_ok());
+    let mut roots = 0;
+    for name in ["three-vpc-eks", "eks-platform", "eks-openshift"] {
+        let p = plan(name);
+        let bytes = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../../examples/{name}/strata.yaml")),
+        )
+        .unwrap();
+        let spec = strata_spec::load(name, &bytes).spec.unwrap();
+        let repo = format!(
+            "https://github.com/{}.git",
+            spec.delivery.repository.as_deref().unwrap()
+        );
+        let tree = strata_render::render(&p).unwrap();
+        let dir = write(&tree);
+        let inv = strata_scan::scan_paths(&[dir.path()]);
+        let scanned = |a: &str| {
+            inv.origins
+                .iter()
+                .find(|(sa, o)| strata_scan::strata_address(o, sa.kind).as_deref() == Some(a))
+                .and_then(|(sa, _)| inv.graph.get(sa))
+                .unwrap_or_else(|| panic!("{name}: no rendered {a}"))
+        };
+        let clusters: Vec<&strata_model::Resource> = p
+            .graph
+            .iter()
+            .filter(|r| r.kind == strata_model::Kind::AwsEksCluster)
+            .collect();
+        assert!(!clusters.is_empty(), "{name}: no EKS cluster");
+        for c in clusters {
+            let env = &c.address.env;
+            let module = c.address.module.to_string();
+            let region = c.address.module.region.clone();
+            let at = format!("{name}/{env}/{module}");
+            // Argo CD: pinned chart, private values.
+            let argo = scanned(&format!("{env}.{module}.helm_release.argo_cd"));
+            let s = |r: &strata_model::Resource, k: &str| {
+                r.get(k).and_then(|v| v.as_str()).map(str::to_owned)
+            };
+            assert_eq!(s(argo, "chart").as_deref(), Some("argo-cd"), "{at}");
+            assert_eq!(
+                s(argo, "repository").as_deref(),
+                Some("https://argoproj.github.io/argo-helm"),
+                "{at}"
+            );
+            assert!(semver(&s(argo, "version").unwrap()), "{at}: pinned version");
+            assert_eq!(s(argo, "namespace").as_deref(), Some("argocd"), "{at}");
+            let v = release_values(argo);
+            assert_eq!(v["configs"]["params"]["server.insecure"], false, "{at}");
+            assert_eq!(v["server"]["service"]["type"], "ClusterIP", "{at}");
+            assert_eq!(v["server"]["ingress"]["enabled"], false, "{at}");
+            assert_eq!(v["dex"]["enabled"], false, "{at}");
+            assert!(v["global"]["domain"].as_str().is_some(), "{at}: {v}");
+            // The root application and the project it and the add-ons use.
+            let apps = scanned(&format!("{env}.{module}.helm_release.argocd_apps"));
+            assert_eq!(s(apps, "chart").as_deref(), Some("argocd-apps"), "{at}");
+            assert!(semver(&s(apps, "version").unwrap()), "{at}: pinned version");
+            let v = release_values(apps);
+            assert!(v["projects"]["platform"].is_object(), "{at}");
+            let root = &v["applications"]["root"];
+            assert_eq!(root["project"], "platform", "{at}");
+            assert_eq!(root["source"]["repoURL"], repo.as_str(), "{at}");
+            assert_eq!(root["source"]["path"], format!("kubernetes/{env}"), "{at}");
+            let directory = &root["source"]["directory"];
+            assert_eq!(directory["recurse"], true, "{at}");
+            let include = directory["include"].as_str().unwrap();
+            let exclude = directory["exclude"].as_str();
+            // This cluster's files: the environment's modules in its region.
+            let dirs: std::collections::BTreeSet<String> = p
+                .graph
+                .in_env(env)
+                .filter(|r| {
+                    r.kind.family() == strata_model::Family::Kubernetes
+                        && r.address.module.region == region
+                })
+                .map(|r| r.address.module.to_string())
+                .collect();
+            // What the chart syncs: the objects of this region's values file, if an
+            // application there syncs the chart with it.
+            let values = match &region {
+                None => format!("deploy/charts/{}/values-{env}.yaml", p.app),
+                Some(r) => format!("deploy/charts/{}/values-{env}-{r}.yaml", p.app),
+            };
+            let file = values.rsplit('/').next().unwrap();
+            let chart_app = tree.iter().any(|(k, t)| {
+                k.starts_with(&format!("kubernetes/{env}/"))
+                    && dirs.contains(k.split('/').nth(2).unwrap())
+                    && yaml_docs(t)[0]["spec"]["source"]["helm"]["valueFiles"][0] == file
+            });
+            let mut charted = std::collections::BTreeSet::new();
+            if let (Some(text), true) = (tree.get(&values), chart_app) {
+                let objects = &yaml_docs(text)[0]["objects"];
+                for (kind, objs) in objects.as_object().unwrap() {
+                    for n in objs.as_object().unwrap().keys() {
+                        charted.insert((kind.clone(), n.clone()));
+                    }
+                }
+            }
+            let base = format!("kubernetes/{env}/");
+            let (mut synced, mut applications, mut twice) = (0, 0, 0);
+            for (path, text) in tree.iter().filter(|(k, _)| k.starts_with(&base)) {
+                let rel = &path[base.len()..];
+                let here = dirs.contains(rel.split('/').next().unwrap());
+                let matched = glob(include, rel) && !exclude.is_some_and(|x| glob(x, rel));
+                assert!(
+                    here || !matched,
+                    "{at}: the root syncs {rel} of another region"
+                );
+                if !here {
+                    continue;
+                }
+                let doc = &yaml_docs(text)[0];
+                let key = (
+                    doc["kind"].as_str().unwrap().to_owned(),
+                    doc["metadata"]["name"].as_str().unwrap().to_owned(),
+                );
+                let in_chart = charted.contains(&key);
+                assert!(
+                    matched != in_chart,
+                    "{at}: {rel} is synced {} (root: {matched}, chart: {in_chart})",
+                    if matched { "twice" } else { "by nothing" }
+                );
+                synced += usize::from(matched);
+                if key.0 == "Application" {
+                    assert!(matched, "{at}: the root does not sync {rel}");
+                    applications += 1;
+                }
+                // Without the exclusion the chart's objects would be synced twice.
+                twice += usize::from(in_chart && glob(include, rel));
+            }
+            assert!(applications > 0 && synced >= applications, "{at}");
+            assert_eq!(
+                twice,
+                charted.len(),
+                "{at}: the include alone covers the chart"
+            );
+            // The Helm provider of that region talks to this cluster.
+            let providers = &tree[&format!("terraform/{env}/providers.tf")];
+            let host = format!("host                   = module.{module}.aws_eks_cluster__");
+            assert!(providers.contains(&host), "{at}\n{providers}");
+            assert!(providers.contains("\"eks\", \"get-token\", \"--cluster-name\""));
+            let versions = &tree[&format!("terraform/{env}/versions.tf")];
+            assert!(versions.contains("source  = \"hashicorp/helm\""), "{at}");
+            roots += 1;
+        }
+    }
+    // three-vpc-eks: 3 environments × 2 regions; eks-platform: 3; eks-openshift: mgmt.
+    assert_eq!(roots, 10);
+}
