@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use strata_model::Plan;
+use strata_model::{Kind, Plan, Resource, Value};
 
 use crate::{RenderError, Renderer, Tree};
 
@@ -49,6 +49,7 @@ impl Renderer for Readme {
             s,
             "| `observability/prometheus/prometheus.yml` | a Prometheus configuration that loads the rules |"
         );
+        s.push_str(&bring_up(plan));
         let _ = writeln!(s, "\n## Checking\n");
         let _ = writeln!(
             s,
@@ -61,4 +62,109 @@ impl Renderer for Readme {
         out.insert("README.md".to_owned(), s);
         Ok(())
     }
+}
+
+/// A string at a path of a value (maps only).
+fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for step in path {
+        cur = cur.as_map()?.get(*step)?;
+    }
+    cur.as_str()
+}
+
+/// The root applications a cluster's bootstrap release declares: (name,
+/// repository, revision, path).
+fn roots(r: &Resource) -> Vec<(String, String, String, String)> {
+    let Some(apps) = r
+        .get("values")
+        .and_then(|v| v.as_map())
+        .and_then(|m| m.get("applications"))
+        .and_then(Value::as_map)
+    else {
+        return Vec::new();
+    };
+    apps.iter()
+        .filter_map(|(name, app)| {
+            let src = |k: &str| at(app, &["source", k]).map(str::to_owned);
+            Some((
+                name.clone(),
+                src("repoURL")?,
+                src("targetRevision")?,
+                src("path")?,
+            ))
+        })
+        .collect()
+}
+
+/// `## Bringing it up`: the order a team applies the Terraform, fills in what
+/// only Terraform knows, and pushes the tree Argo CD syncs.
+fn bring_up(plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\n## Bringing it up\n");
+    let _ = writeln!(
+        s,
+        "1. State first: `terraform -chdir=terraform/bootstrap init && terraform -chdir=terraform/bootstrap apply` creates the state bucket and lock table every environment's backend uses."
+    );
+    let _ = writeln!(
+        s,
+        "2. Then each environment, in promotion order: `terraform -chdir=terraform/<env> init && terraform -chdir=terraform/<env> apply`."
+    );
+    let releases: Vec<&Resource> = plan
+        .graph
+        .iter()
+        .filter(|r| r.kind == Kind::HelmRelease)
+        .collect();
+    for env in &plan.environments {
+        let here: Vec<&&Resource> = releases.iter().filter(|r| &r.address.env == env).collect();
+        let rosa = plan
+            .graph
+            .in_env(env)
+            .any(|r| r.kind == Kind::RhcsClusterRosaHcp);
+        if here.is_empty() && !rosa {
+            continue;
+        }
+        let mut line = format!("   - `{env}`:");
+        for r in here
+            .iter()
+            .filter(|r| r.address.name.as_str() == "argocd_apps")
+        {
+            let region = r
+                .address
+                .module
+                .region
+                .as_deref()
+                .map_or_else(|| "primary region".to_owned(), |r| format!("region {r}"));
+            for (name, repo, rev, path) in roots(r) {
+                let _ = write!(
+                    line,
+                    " installs Argo CD and the root application `{name}` into its EKS cluster in the {region} (`helm_release.argo_cd`, `helm_release.argocd_apps`); the root syncs that region's directories of `{path}/` from `{repo}` at `{rev}`;"
+                );
+            }
+        }
+        if rosa {
+            let _ = write!(
+                line,
+                " its ROSA cluster gets Argo CD from OpenShift GitOps (the Red Hat operator, installed from OperatorHub), not from Terraform: install the operator and give it a root application for `kubernetes/{env}/` like the EKS clusters' ones;"
+            );
+        }
+        line.pop();
+        let _ = writeln!(s, "{line}.");
+    }
+    if !releases.is_empty() {
+        let _ = writeln!(
+            s,
+            "   The Helm provider reaches each cluster's private API endpoint, so apply from inside its VPC (the client VPN or a bastion), as the identity that creates the cluster (EKS makes it cluster admin). Argo CD stays private: no public service or ingress; reach it with `kubectl -n argocd port-forward svc/argo-cd-server 8443:443`."
+        );
+        let _ = writeln!(
+            s,
+            "3. Fill in what only Terraform knows: every `${{terraform:<address>.<attribute>}}` in `kubernetes/` and `deploy/charts/` is an output of that environment's root module (`terraform -chdir=terraform/<env> output`, named `k8s__<module>__<kind>__<name>__<attribute>`), and `${{account_id}}` is the account."
+        );
+        let _ = writeln!(
+            s,
+            "4. Push the filled-in tree to the repository and branch above. Each root application then syncs its environment's `kubernetes/<env>/` (the add-ons — AWS Load Balancer Controller, External Secrets and the rest — the app's project and its Argo CD application, policies and rules), and the app's application syncs the chart at `deploy/charts/{}/` with `values-<env>.yaml`. A private repository needs a repository credential in Argo CD (a Secret labelled `argocd.argoproj.io/secret-type: repository`); none is rendered.",
+            plan.app
+        );
+    }
+    s
 }
