@@ -200,6 +200,7 @@ kinds! {
         AwsCloudwatchMetricAlarm = "aws_cloudwatch_metric_alarm",
         AwsCloudwatchDashboard = "aws_cloudwatch_dashboard",
         AwsPrometheusWorkspace = "aws_prometheus_workspace",
+        AwsGrafanaWorkspace = "aws_grafana_workspace",
         AwsOpensearchDomain = "aws_opensearch_domain",
         AwsElasticsearchDomain = "aws_elasticsearch_domain",
         AwsXrayGroup = "aws_xray_group",
@@ -279,6 +280,7 @@ kinds! {
         GitlabProjectProtectedEnvironment = "gitlab_project_protected_environment",
         GrafanaFolder = "grafana_folder",
         GrafanaDashboard = "grafana_dashboard",
+        GrafanaDataSource = "grafana_data_source",
         SonarqubeProject = "sonarqube_project",
         /// A Helm chart installed into a Kubernetes cluster by Terraform's
         /// Helm provider (the cluster bootstrap: Argo CD and its root app).

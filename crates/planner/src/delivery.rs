@@ -173,7 +173,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
             };
             let w = &wl.services[name];
             let om = cx.module(ModuleKind::Observability, region);
-            let alarm = cx.addr(&om, Kind::AwsCloudwatchMetricAlarm, &format!("{name}_5xx"));
+            let gates = crate::gates::codedeploy_alarms(cx, &om, name);
             let mut prod_listeners = Vec::new();
             if let Some(h) = &wl.https {
                 prod_listeners.push(r(h, "arn"));
@@ -285,10 +285,11 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
                         "alarm_configuration",
                         map([
                             ("enabled", true.into()),
-                            ("alarms", list([r(&alarm, "alarm_name")])),
+                            ("alarms", list(gates.iter().map(|a| r(a, "alarm_name")))),
                         ]),
                     )
-                    .after(&alarm),
+                    .after(&gates[0])
+                    .after(&gates[1]),
                 ),
             );
         }

@@ -22,9 +22,12 @@
 
 mod bootstrap;
 mod builder;
+mod dashboards;
 mod data;
 mod delivery;
 mod edge;
+mod gates;
+mod grafana;
 mod keys;
 mod network;
 mod observability;

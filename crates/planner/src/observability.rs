@@ -7,7 +7,7 @@
 use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
 use strata_spec::resolve::{self, Region};
 use strata_spec::{
-    AlertSeverity, Dashboards, Engine, LogsBackend, MetricsBackend, MonitoringPlacement, Receiver,
+    AlertSeverity, Engine, LogsBackend, MetricsBackend, MonitoringPlacement, Receiver,
     TracesBackend,
 };
 
@@ -16,10 +16,6 @@ use crate::data::Stores;
 use crate::keys::Keys;
 use crate::network::Net;
 use crate::workloads::{Workloads, application, application_res, irsa};
-
-/// Folders every Grafana installation gets, per the reference architecture's
-/// hierarchy of metrics.
-pub const FOLDERS: [&str; 4] = ["performance", "business", "security", "development"];
 
 /// Burn-rate windows (long, short, factor) for a 30-day objective, as in the
 /// multi-window, multi-burn-rate alerting practice.
@@ -195,6 +191,16 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
                 if let Some(slo) = &s.slo {
                     slo_burn_alarms(cx, &m, name, &src, &topic, alb, tg, slo);
                 }
+                crate::gates::plan_codedeploy_alarms(
+                    cx,
+                    &m,
+                    name,
+                    &s,
+                    &src,
+                    &topic,
+                    alb,
+                    &svc.target_groups,
+                );
             }
         }
         if metrics == MetricsBackend::Prometheus && kube {
@@ -394,6 +400,8 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
                         "prometheusSpec",
                         map([
                             ("agentMode", true.into()),
+                            // Scrape every ServiceMonitor, not only the chart's own.
+                            ("serviceMonitorSelectorNilUsesHelmValues", false.into()),
                             (
                                 "externalLabels",
                                 map([
@@ -482,7 +490,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads
     }
     if !apart && region.primary {
         log_store(cx, &m, keys, net);
-        dashboards(cx, &m);
+        crate::dashboards::plan(cx, &m, wl);
     }
 }
 
@@ -1254,155 +1262,6 @@ fn log_store(cx: &mut Cx, m: &Module, keys: &Keys, net: &Net) {
     );
 }
 
-fn dashboards(cx: &mut Cx, m: &Module) {
-    match cx.spec.observability.dashboards {
-        Dashboards::Grafana => {
-            let mut folders = Vec::new();
-            for f in FOLDERS {
-                folders.push(
-                    cx.put(
-                        cx.res(
-                            m,
-                            Kind::GrafanaFolder,
-                            f,
-                            Layer::Observability,
-                            &["observability", "dashboards"],
-                        )
-                        .with("title", format!("{} / {}", cx.spec.app, f))
-                        .with("uid", format!("{}-{}-{f}", cx.spec.app, cx.env.name)),
-                    ),
-                );
-            }
-            let services: Vec<String> = cx.spec.services.keys().cloned().collect();
-            let board = |cx: &mut Cx,
-                         folder: &Address,
-                         name: &str,
-                         title: String,
-                         panels: Vec<(&str, String)>| {
-                let panels: Vec<Value> = panels
-                    .into_iter()
-                    .map(|(t, q)| map([("title", t.into()), ("expr", q.into())]))
-                    .collect();
-                cx.put(
-                    cx.res(
-                        m,
-                        Kind::GrafanaDashboard,
-                        name,
-                        Layer::Observability,
-                        &["observability", "dashboards"],
-                    )
-                    .with("folder", r(folder, "uid"))
-                    .with("title", title)
-                    .with(
-                        "uid",
-                        format!("{}-{}-{}", cx.spec.app, cx.env.name, name.replace('_', "-"))
-                            .chars()
-                            .take(40)
-                            .collect::<String>(),
-                    )
-                    .with("panels", Value::List(panels)),
-                );
-            };
-            for s in &services {
-                board(
-                    cx,
-                    &folders[0],
-                    &format!("{s}_performance"),
-                    format!("{s}: golden signals"),
-                    vec![
-                        (
-                            "Requests per second",
-                            format!("sum(rate(http_requests_total{{service=\"{s}\"}}[5m]))"),
-                        ),
-                        (
-                            "Error ratio",
-                            format!(
-                                "sum(rate(http_requests_total{{service=\"{s}\",code=~\"5..\"}}[5m])) / sum(rate(http_requests_total{{service=\"{s}\"}}[5m]))"
-                            ),
-                        ),
-                        (
-                            "p99 latency",
-                            format!(
-                                "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{service=\"{s}\"}}[5m])))"
-                            ),
-                        ),
-                        (
-                            "CPU saturation",
-                            format!(
-                                "sum(rate(container_cpu_usage_seconds_total{{container=\"{s}\"}}[5m]))"
-                            ),
-                        ),
-                    ],
-                );
-            }
-            board(cx, &folders[1], "business", format!("{}: business", cx.spec.app), vec![
-                ("Successful requests per minute", "sum(rate(http_requests_total{code=~\"2..\"}[1m])) * 60".to_owned()),
-                ("Availability (30d)", "1 - sum(increase(http_requests_total{code=~\"5..\"}[30d])) / sum(increase(http_requests_total[30d]))".to_owned()),
-            ]);
-            board(
-                cx,
-                &folders[2],
-                "security",
-                format!("{}: security", cx.spec.app),
-                vec![
-                    (
-                        "WAF blocked requests",
-                        "sum(rate(aws_wafv2_blocked_requests_sum[5m]))".to_owned(),
-                    ),
-                    (
-                        "Falco alerts",
-                        "sum by (priority) (rate(falco_events[5m]))".to_owned(),
-                    ),
-                    (
-                        "Denied network flows",
-                        "sum(rate(aws_vpc_flow_rejected_total[5m]))".to_owned(),
-                    ),
-                ],
-            );
-            board(
-                cx,
-                &folders[3],
-                "development",
-                format!("{}: delivery", cx.spec.app),
-                vec![
-                    (
-                        "Deployments per day",
-                        "sum(increase(argocd_app_sync_total[1d]))".to_owned(),
-                    ),
-                    (
-                        "Failed rollouts",
-                        "sum(increase(rollout_info{phase=\"Degraded\"}[1d]))".to_owned(),
-                    ),
-                ],
-            );
-        }
-        Dashboards::Cloudwatch => {
-            let widgets: Vec<Value> = cx
-                .spec
-                .services
-                .keys()
-                .map(|s| {
-                    map([
-                        ("type", "metric".into()),
-                        ("title", format!("{s}: CPU and errors").into()),
-                    ])
-                })
-                .collect();
-            cx.put(
-                cx.res(
-                    m,
-                    Kind::AwsCloudwatchDashboard,
-                    "app",
-                    Layer::Observability,
-                    &["observability", "dashboards"],
-                )
-                .with("dashboard_name", cx.name("app"))
-                .with("widgets", Value::List(widgets)),
-            );
-        }
-    }
-}
-
 /// The management environment's monitoring stack.
 pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl: &Workloads) {
     let m = cx.module(ModuleKind::Observability, region);
@@ -1473,5 +1332,5 @@ pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net, wl:
         );
     }
     log_store(cx, &m, keys, net);
-    dashboards(cx, &m);
+    crate::dashboards::plan(cx, &m, wl);
 }

@@ -1930,7 +1930,12 @@ fn kube(
                         Layer::AppProvisioning,
                         &src,
                         &ns_name,
-                        analysis_spec(name, s),
+                        crate::gates::analysis_spec(
+                            cx,
+                            name,
+                            s,
+                            wl.alb.as_ref().zip(tgs.get(name).and_then(|g| g.first())),
+                        ),
                     )
                     .after(&ns),
                 );
@@ -2314,52 +2319,6 @@ fn kube(
     }
 }
 
-fn analysis_spec(name: &str, s: &Service) -> Value {
-    let err = s.deploy.gates.max_error_rate_percent / 100.0;
-    let lat = f64::from(s.deploy.gates.max_p99_latency_ms) / 1000.0;
-    let provider = |q: String| {
-        map([(
-            "prometheus",
-            map([
-                (
-                    "address",
-                    "http://kube-prometheus-stack-prometheus.monitoring.svc:9090".into(),
-                ),
-                ("query", q.into()),
-            ]),
-        )])
-    };
-    map([(
-        "metrics",
-        list([
-            map([
-                ("name", "error-rate".into()),
-                ("interval", "1m".into()),
-                ("failureLimit", 1u32.into()),
-                ("successCondition", format!("result[0] <= {err}").into()),
-                (
-                    "provider",
-                    provider(format!(
-                        "sum(rate(http_requests_total{{service=\"{name}\",code=~\"5..\"}}[2m])) / clamp_min(sum(rate(http_requests_total{{service=\"{name}\"}}[2m])), 1e-9)"
-                    )),
-                ),
-            ]),
-            map([
-                ("name", "latency-p99".into()),
-                ("interval", "1m".into()),
-                ("failureLimit", 1u32.into()),
-                ("successCondition", format!("result[0] <= {lat}").into()),
-                (
-                    "provider",
-                    provider(format!(
-                        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{service=\"{name}\"}}[2m])))"
-                    )),
-                ),
-            ]),
-        ]),
-    )])
-}
-
 #[allow(clippy::too_many_arguments)]
 fn ingress_object(
     cx: &mut Cx,
@@ -2510,6 +2469,7 @@ fn addons(
         .iter()
         .any(|(_, s)| s.deploy.strategy != Strategy::Rolling)
     {
+        let values = rollouts_values(cx, m, oidc, src);
         application(
             cx,
             &dm,
@@ -2517,7 +2477,7 @@ fn addons(
             "argo-rollouts",
             Layer::Delivery,
             src,
-            map([("dashboard", map([("enabled", false.into())]))]),
+            values,
         );
     }
     if let (Some(o), false) = (oidc, openshift) {
@@ -2798,4 +2758,21 @@ pub fn plan_management(cx: &mut Cx, region: &Region, keys: &Keys, net: &Net) -> 
         namespace: None,
         oidc: Some(oidc),
     }
+}
+
+/// Argo Rollouts' chart values: no dashboard; where the gates read
+/// CloudWatch, the controller's service account assumes the role that may.
+fn rollouts_values(cx: &mut Cx, m: &Module, oidc: Option<&Address>, src: &[&str]) -> Value {
+    let role = oidc.and_then(|o| crate::gates::rollouts_role(cx, m, o, src));
+    let mut values = vec![("dashboard", map([("enabled", false.into())]))];
+    if let Some(role) = role {
+        values.push((
+            "serviceAccount",
+            map([(
+                "annotations",
+                map([("eks.amazonaws.com/role-arn", r(&role, "arn"))]),
+            )]),
+        ));
+    }
+    Value::Map(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }

@@ -50,6 +50,7 @@ impl Renderer for Readme {
             "| `observability/prometheus/prometheus.yml` | a Prometheus configuration that loads the rules |"
         );
         s.push_str(&bring_up(plan));
+        s.push_str(&crate::grafana::readme(plan));
         let _ = writeln!(s, "\n## Checking\n");
         let _ = writeln!(
             s,
