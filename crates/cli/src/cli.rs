@@ -141,6 +141,9 @@ pub enum Command {
         /// log groups the spec no longer has (kept and listed otherwise).
         #[arg(long)]
         prune_data: bool,
+        /// Output format (`json`: see docs/live-json.md).
+        #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
+        output: DriftFormat,
     },
     /// Compare the live environment with the spec, attribute by attribute.
     /// Exit 0: no drift; 4: drift found (`--fix` repairs it and exits 0 when
@@ -154,7 +157,8 @@ pub enum Command {
         /// With `--fix`, repair without asking.
         #[arg(long, short)]
         yes: bool,
-        /// Output format.
+        /// Output format (`json`: see docs/live-json.md; with `--fix`, the
+        /// repair's report too).
         #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
         output: DriftFormat,
     },
@@ -182,6 +186,9 @@ pub enum Command {
         /// Destroy without asking.
         #[arg(long, short)]
         yes: bool,
+        /// Output format (`json`: see docs/live-json.md).
+        #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
+        output: DriftFormat,
     },
     /// Let resources the spec no longer has go without deleting them: they
     /// leave the journal and lose their `strata:` tags, so `apply` no longer
@@ -200,6 +207,9 @@ pub enum Command {
         /// stores and what they stand on).
         #[arg(long)]
         kept: bool,
+        /// Output format (`json`: see docs/live-json.md).
+        #[arg(long, short, value_enum, default_value_t = DriftFormat::Text)]
+        output: DriftFormat,
     },
     /// Print the JSON Schema of the spec.
     Schema,
@@ -288,7 +298,7 @@ pub struct LiveArgs {
     pub concurrency: usize,
 }
 
-/// `strata drift` and `strata audit` output.
+/// Output of the live commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DriftFormat {
     /// For people.

@@ -253,7 +253,13 @@ fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
     m
 }
 
-pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool, prune_data: bool) -> Result<()> {
+pub(crate) fn apply(
+    args: &LiveArgs,
+    yes: bool,
+    dry_run: bool,
+    prune_data: bool,
+    output: DriftFormat,
+) -> Result<()> {
     let t = target(args)?;
     let _lock = if dry_run {
         None
@@ -322,10 +328,15 @@ pub(crate) fn apply(args: &LiveArgs, yes: bool, dry_run: bool, prune_data: bool)
         })
         .await?;
         progress.finish();
-        println!("{}", summary(&report));
+        let json = output == DriftFormat::Json;
+        if json {
+            crate::live_json::print(&crate::live_json::report(&report))?;
+        } else {
+            println!("{}", summary(&report));
+        }
         let unrecorded = !recorded(&t, &cx).await?;
         if report.results.iter().any(|(_, a)| *a == Action::Held) {
-            println!(
+            eprintln!(
                 "kept with data: `apply --prune-data` deletes them; `strata forget --kept` leaves them in AWS and lets them go"
             );
         }
@@ -469,6 +480,7 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
         let cx = connect(&t, args, "drift").await?;
         let report = engine::drift(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
         let kept = kept_with_data(&cx, &t)?;
+        let mut json_doc: Option<serde_json::Value> = None;
         let origin = |address: &str| -> String {
             address
                 .parse()
@@ -507,14 +519,15 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
                         serde_json::json!({"address": a, "state": state, "source": origin(a), "differences": diffs})
                     })
                     .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "environment": t.env.as_str(),
-                        "compared": report.compared,
-                        "drifted": items,
-                    }))?
-                );
+                let doc = serde_json::json!({
+                    "environment": t.env.as_str(),
+                    "compared": report.compared,
+                    "drifted": items,
+                });
+                if !(fix && !report.drifted.is_empty()) {
+                    crate::live_json::print(&doc)?;
+                }
+                json_doc = Some(doc);
             }
             DriftFormat::Text => {
                 for (a, d) in &report.drifted {
@@ -560,7 +573,13 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
         })
         .await?;
         progress.finish();
-        println!("repaired: {}", summary(&repaired));
+        match json_doc {
+            Some(mut doc) => {
+                doc["repaired"] = crate::live_json::report(&repaired);
+                crate::live_json::print(&doc)?;
+            }
+            None => println!("repaired: {}", summary(&repaired)),
+        }
         if repaired.failed() {
             return Err(Exit(PARTIAL).into());
         }
@@ -701,7 +720,7 @@ pub(crate) fn audit(args: &LiveArgs, output: DriftFormat) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
+pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool, output: DriftFormat) -> Result<()> {
     let t = target(args)?;
     let _lock = lock(&t, "destroy")?;
     let rt = runtime()?;
@@ -730,26 +749,34 @@ pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
             }
             Err(e) => return Err(e.into()),
         };
-        println!("{}", summary(&report));
         let left = engine::remaining(cx.clone(), &t.graph, &t.app).await?;
-        if left.left.is_empty() {
-            println!(
-                "nothing tagged strata:app={} strata:env={} remains",
-                t.app, t.env
-            );
+        if output == DriftFormat::Json {
+            let mut doc = crate::live_json::report(&report);
+            doc["environment"] = serde_json::json!(t.env.as_str());
+            doc["still_tagged"] = serde_json::json!(left.left);
+            doc["retained_by_aws"] = serde_json::json!(left.retained);
+            crate::live_json::print(&doc)?;
         } else {
-            println!("{} still tagged for {}:", left.left.len(), t.env);
-            for l in &left.left {
-                println!("  {l}");
+            println!("{}", summary(&report));
+            if left.left.is_empty() {
+                println!(
+                    "nothing tagged strata:app={} strata:env={} remains",
+                    t.app, t.env
+                );
+            } else {
+                println!("{} still tagged for {}:", left.left.len(), t.env);
+                for l in &left.left {
+                    println!("  {l}");
+                }
             }
-        }
-        if !left.retained.is_empty() {
-            println!(
-                "{} deleted and still listed by AWS by design:",
-                left.retained.len()
-            );
-            for r in &left.retained {
-                println!("  {r}");
+            if !left.retained.is_empty() {
+                println!(
+                    "{} deleted and still listed by AWS by design:",
+                    left.retained.len()
+                );
+                for r in &left.retained {
+                    println!("  {r}");
+                }
             }
         }
         if report.failed() || !left.left.is_empty() {
@@ -759,7 +786,12 @@ pub(crate) fn destroy(args: &LiveArgs, force: bool, yes: bool) -> Result<()> {
     })
 }
 
-pub(crate) fn forget(args: &LiveArgs, addresses: &[String], kept: bool) -> Result<()> {
+pub(crate) fn forget(
+    args: &LiveArgs,
+    addresses: &[String],
+    kept: bool,
+    output: DriftFormat,
+) -> Result<()> {
     let t = target(args)?;
     let _lock = lock(&t, "forget")?;
     let rt = runtime()?;
@@ -771,8 +803,13 @@ pub(crate) fn forget(args: &LiveArgs, addresses: &[String], kept: bool) -> Resul
         }
         wanted.sort();
         wanted.dedup();
+        let json = output == DriftFormat::Json;
         if wanted.is_empty() {
-            println!("nothing is kept with data in {}; nothing to forget", t.env);
+            if json {
+                crate::live_json::print(&serde_json::json!({"environment": t.env.as_str(), "forgotten": [], "untagged": [], "still_tagged": [], "mutating_calls": 0}))?;
+            } else {
+                println!("nothing is kept with data in {}; nothing to forget", t.env);
+            }
             return Ok(());
         }
         let done = match strata_aws::forget::forget(&cx, &t.graph, &wanted).await {
@@ -783,6 +820,21 @@ pub(crate) fn forget(args: &LiveArgs, addresses: &[String], kept: bool) -> Resul
             }
             Err(e) => return Err(e.into()),
         };
+        if json {
+            let still: Vec<serde_json::Value> = done
+                .still_tagged
+                .iter()
+                .map(|(arn, why)| serde_json::json!({"arn": arn, "why": why}))
+                .collect();
+            crate::live_json::print(&serde_json::json!({
+                "environment": t.env.as_str(),
+                "forgotten": done.addresses,
+                "untagged": done.untagged,
+                "still_tagged": still,
+                "mutating_calls": done.mutating_calls,
+            }))?;
+            return Ok(());
+        }
         for a in &done.addresses {
             println!("  forgot {a}");
         }

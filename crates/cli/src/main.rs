@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod live;
+mod live_json;
 mod render;
 
 use std::io::{self, Write};
@@ -114,7 +115,8 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
             yes,
             dry_run,
             prune_data,
-        } => live::apply(&live, yes, dry_run, prune_data)?,
+            output,
+        } => live::apply(&live, yes, dry_run, prune_data, output)?,
         Command::Drift {
             live,
             fix,
@@ -122,12 +124,18 @@ fn run_with(cli: Cli, out: &mut io::BufWriter<io::StdoutLock<'static>>) -> Resul
             output,
         } => live::drift(&live, fix, yes, output)?,
         Command::Audit { live, output } => live::audit(&live, output)?,
-        Command::Destroy { live, force, yes } => live::destroy(&live, force, yes)?,
+        Command::Destroy {
+            live,
+            force,
+            yes,
+            output,
+        } => live::destroy(&live, force, yes, output)?,
         Command::Forget {
             live,
             addresses,
             kept,
-        } => live::forget(&live, &addresses, kept)?,
+            output,
+        } => live::forget(&live, &addresses, kept, output)?,
         Command::Render { spec, output, env } => {
             let (_, plan) = plan(&spec, false)?;
             let plan = match select_env(&plan, env.as_deref())? {

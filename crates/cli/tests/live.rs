@@ -307,13 +307,37 @@ fn apply_verify_reapply_drift_fix_destroy() {
     assert!(audited.contains("aws_kms_key.data"), "{audited}");
     assert!(audited.contains("unmanaged_sgr"), "{audited}");
 
-    // Repair.
+    // Repair, reported as one JSON document: what drifted, then the run
+    // that repaired it.
     let fix = run(
-        &["drift", &spec(), "--env", ENV, "--fix", "--yes"],
+        &[
+            "drift",
+            &spec(),
+            "--env",
+            ENV,
+            "--fix",
+            "--yes",
+            "-o",
+            "json",
+        ],
         dir.path(),
         &moto.url,
     );
     assert_ok(&fix, "drift --fix");
+    let fixed: serde_json::Value = serde_json::from_slice(&fix.stdout).unwrap();
+    assert_eq!(fixed["drifted"].as_array().unwrap().len(), 2, "{fixed:#}");
+    assert_eq!(fixed["repaired"]["failed"], false, "{fixed:#}");
+    let updated: Vec<&str> = fixed["repaired"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "updated")
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert!(
+        updated.contains(&"dev.security.aws_kms_key.data"),
+        "{fixed:#}"
+    );
     let after = run(&["drift", &spec(), "--env", ENV], dir.path(), &moto.url);
     assert_ok(&after, "drift after --fix");
     let props = moto.py(&moto.url, &["properties"]);
@@ -482,8 +506,22 @@ fn apply_verify_reapply_drift_fix_destroy() {
         "{}",
         text(&drift.stdout)
     );
-    let back = apply(dir.path(), &moto.url);
+    let back = run(
+        &["apply", &spec(), "--env", ENV, "--yes", "-o", "json"],
+        dir.path(),
+        &moto.url,
+    );
     assert_ok(&back, "apply with the trail again");
+    let applied: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap();
+    assert!(
+        applied["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["address"] == trail && r["action"] == "created"),
+        "{applied:#}"
+    );
+    assert_eq!(applied["counts"]["created"], 1, "{applied:#}");
     let audit = run(&["audit", &spec(), "--env", ENV], dir.path(), &moto.url);
     assert!(
         !text(&audit.stdout).contains(trail),
