@@ -196,6 +196,8 @@ kinds! {
         AwsEksCluster = "aws_eks_cluster",
         AwsEksNodeGroup = "aws_eks_node_group",
         AwsEksAddon = "aws_eks_addon",
+        AwsEksAccessEntry = "aws_eks_access_entry",
+        AwsEksAccessPolicyAssociation = "aws_eks_access_policy_association",
         AwsCloudwatchLogGroup = "aws_cloudwatch_log_group",
         AwsCloudwatchMetricAlarm = "aws_cloudwatch_metric_alarm",
         AwsCloudwatchDashboard = "aws_cloudwatch_dashboard",

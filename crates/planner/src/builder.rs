@@ -72,6 +72,7 @@ fn untaggable(kind: Kind) -> bool {
                 | AwsEcrLifecyclePolicy
                 | AwsDefaultSecurityGroup
                 | AwsCodedeployDeploymentConfig
+                | AwsEksAccessPolicyAssociation
         )
 }
 

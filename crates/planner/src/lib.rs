@@ -11,7 +11,8 @@
 //! 5. [`workloads`]: clusters, load balancers, services, Kubernetes objects;
 //! 6. [`observability`]: logs, alarms, rules, dashboards, collectors;
 //! 7. [`delivery`]: registries, pipelines, GitOps;
-//! 8. [`security`]: audit trail, detection, posture, duty roles;
+//! 8. [`security`]: audit trail, detection, posture, duty roles, and
+//!    [`access`]: the duty roles' access entries on the EKS clusters;
 //!
 //! then, once every environment is planned, [`bootstrap`]: per EKS cluster,
 //! Argo CD as a Helm release and the root application that syncs the rest.
@@ -20,6 +21,7 @@
 //! every reference resolves; the graph is acyclic. The planner proposes and
 //! changes nothing.
 
+mod access;
 mod bootstrap;
 mod builder;
 mod dashboards;
@@ -89,18 +91,22 @@ pub fn plan(spec: &Spec, loc: &dyn Locate) -> Result<Plan, PlanError> {
             cx.enter_region(region);
             let keys = keys::plan(&mut cx, region);
             let net = network::plan(&mut cx, region, &keys);
-            if env.role == EnvironmentRole::Application {
+            let wl = if env.role == EnvironmentRole::Application {
                 let stores = data::plan(&mut cx, region, &keys, &net);
                 let edge = edge::plan(&mut cx, region, &keys);
                 let registries = delivery::registries(&mut cx, region, &keys);
                 let wl = workloads::plan(&mut cx, region, &keys, &net, &stores, &edge, &registries);
                 observability::plan(&mut cx, region, &keys, &net, &wl, &stores);
                 delivery::plan(&mut cx, region, &keys, &wl, &registries);
+                wl
             } else {
                 let wl = workloads::plan_management(&mut cx, region, &keys, &net);
                 observability::plan_management(&mut cx, region, &keys, &net, &wl);
-            }
+                wl
+            };
             security::plan(&mut cx, region, &keys);
+            let namespace = wl.namespace.as_ref().map(|(_, n)| n.as_str());
+            access::plan(&mut cx, region, wl.cluster.as_ref(), namespace);
         }
         edge::plan_dns(&mut cx);
     }
