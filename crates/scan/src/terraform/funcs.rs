@@ -40,6 +40,19 @@ pub(super) fn base_context() -> Context<'static> {
         "concat",
         FuncDef::builder().variadic_param(any()).build(f_concat),
     );
+    // Arguments are evaluated before the call, so one that fails fails the
+    // call (and reads as unknown); when all evaluate, Terraform's `try`
+    // gives the first. Strata's own module outputs are
+    // `try(<resource>[0].<attr>, null)`.
+    ctx.declare_func(
+        "try",
+        FuncDef::builder().variadic_param(any()).build(|a| {
+            Ok(a.variadic_args()
+                .next()
+                .cloned()
+                .unwrap_or(hcl::Value::Null))
+        }),
+    );
     ctx.declare_func(
         "coalesce",
         FuncDef::builder().variadic_param(any()).build(f_coalesce),

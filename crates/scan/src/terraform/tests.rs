@@ -171,3 +171,46 @@ resource "aws_instance" "web" {
         "{tags:?}"
     );
 }
+
+#[test]
+fn an_output_of_a_gated_resource_through_try_stays_a_reference() {
+    // Strata's rendered modules gate resources with `count` and export them
+    // as `try(<resource>[0].<attr>, null)`.
+    let root = r#"
+module "workloads" {
+  source = "../modules/workloads"
+}
+module "security" {
+  source  = "../modules/security"
+  cluster = module.workloads.cluster_name
+}
+"#;
+    let workloads = r#"
+resource "aws_eks_cluster" "main" {
+  count = 1
+  name  = "main"
+}
+output "cluster_name" {
+  value = try(aws_eks_cluster.main[0].name, null)
+}
+"#;
+    let security = r#"
+variable "cluster" {}
+resource "aws_eks_access_entry" "admin" {
+  cluster_name  = var.cluster
+  principal_arn = "arn:aws:iam::111122223333:role/admin"
+}
+"#;
+    let dir = tree(&[
+        ("prod/main.tf", root),
+        ("modules/workloads/main.tf", workloads),
+        ("modules/security/main.tf", security),
+    ]);
+    let inv = scan_paths(&[dir.path()]);
+    assert!(inv.problems.is_empty(), "{:?}", inv.problems);
+    let entry = find(&inv, "module.security.aws_eks_access_entry.admin");
+    assert_eq!(
+        label_of(&inv, entry.get("cluster_name").expect("set")),
+        "module.workloads.aws_eks_cluster.main[0].name"
+    );
+}
