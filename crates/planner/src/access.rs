@@ -106,7 +106,10 @@ pub fn plan(cx: &mut Cx, region: &Region, cluster: Option<&Address>, namespace: 
             )
             .with("cluster_name", r(&entry, "cluster_name"))
             .with("principal_arn", r(&entry, "principal_arn"))
-            .with("policy_arn", Value::from(format!("{POLICY_PREFIX}{policy}")))
+            .with(
+                "policy_arn",
+                Value::from(format!("{POLICY_PREFIX}{policy}")),
+            )
             .with("access_scope", scope),
         );
     }

@@ -480,3 +480,142 @@ fn an_account_recorded_by_its_organisation_gets_conformance_packs_and_no_second_
     );
     assert!(!packs.is_empty());
 }
+
+/// Per EKS cluster of `env`: duty role → (access policy, scope type,
+/// namespaces), read from the access entries that name the cluster and the
+/// policy associations that follow each entry.
+fn cluster_access(plan: &Plan, env: &str) -> BTreeMap<String, BTreeMap<String, (String, String)>> {
+    let mut out: BTreeMap<String, BTreeMap<String, (String, String)>> = BTreeMap::new();
+    let clusters: BTreeSet<String> = plan
+        .graph
+        .iter()
+        .filter(|r| r.kind == Kind::AwsEksCluster)
+        .map(|r| r.address.to_string())
+        .collect();
+    for entry in of(plan, env, Kind::AwsEksAccessEntry) {
+        let cluster = refs_to(entry, "cluster_name").pop().unwrap();
+        assert!(clusters.contains(&cluster), "{cluster}");
+        assert_eq!(s(entry, "type"), "STANDARD");
+        let role = refs_to(entry, "principal_arn").pop().unwrap();
+        let role = plan
+            .graph
+            .iter()
+            .find(|r| r.address.to_string() == role)
+            .unwrap();
+        assert_eq!(role.kind, Kind::AwsIamRole);
+        let assoc: Vec<_> = of(plan, env, Kind::AwsEksAccessPolicyAssociation)
+            .into_iter()
+            .filter(|a| refs_to(a, "principal_arn") == [entry.address.to_string()])
+            .collect();
+        assert_eq!(assoc.len(), 1, "{}: one policy per entry", entry.address);
+        let policy = s(assoc[0], "policy_arn")
+            .strip_prefix("arn:aws:eks::aws:cluster-access-policy/")
+            .unwrap()
+            .to_owned();
+        let scope = match assoc[0].get("access_scope") {
+            Some(Value::Map(m)) => match (m.get("type"), m.get("namespaces")) {
+                (Some(Value::String(t)), None) if t == "cluster" => "cluster".to_owned(),
+                (Some(Value::String(t)), Some(Value::List(ns))) if t == "namespace" => ns
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => panic!("{}: access_scope {other:?}", assoc[0].address),
+            },
+            other => panic!("{}: access_scope {other:?}", assoc[0].address),
+        };
+        let duty = role
+            .address
+            .name
+            .as_str()
+            .trim_start_matches("duty_")
+            .to_owned();
+        let prev = out
+            .entry(cluster)
+            .or_default()
+            .insert(duty, (policy, scope));
+        assert!(
+            prev.is_none(),
+            "{}: a duty twice on one cluster",
+            entry.address
+        );
+    }
+    out
+}
+
+fn grants(rows: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
+    rows.iter()
+        .map(|(d, p, s)| (d.to_string(), (p.to_string(), s.to_string())))
+        .collect()
+}
+
+#[test]
+fn every_eks_cluster_admits_each_duty_role_with_least_privilege() {
+    let app = grants(&[
+        ("admin", "AmazonEKSClusterAdminPolicy", "cluster"),
+        ("break_glass", "AmazonEKSClusterAdminPolicy", "cluster"),
+        ("auditor", "AmazonEKSViewPolicy", "cluster"),
+        ("deployer", "AmazonEKSEditPolicy", "NS"),
+        ("developer", "AmazonEKSViewPolicy", "NS"),
+    ]);
+    let with_ns = |ns: &str| -> BTreeMap<String, (String, String)> {
+        app.iter()
+            .map(|(d, (p, s))| (d.clone(), (p.clone(), s.replace("NS", ns))))
+            .collect()
+    };
+    // Two regions: a cluster in each, the global roles on both.
+    let three = plan_example("three-vpc-eks");
+    for env in ["dev", "test", "prod"] {
+        let access = cluster_access(&three, env);
+        let keys: Vec<&String> = access.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                &format!("{env}.workloads.aws_eks_cluster.main"),
+                &format!("{env}.workloads_us_west_2.aws_eks_cluster.main"),
+            ]
+        );
+        for grants in access.values() {
+            assert_eq!(grants, &with_ns("orders"), "{env}");
+        }
+    }
+    // The management cluster runs no application: no deployer, no developer.
+    for name in ["eks-platform", "eks-openshift"] {
+        let plan = plan_example(name);
+        let mgmt = cluster_access(&plan, "mgmt");
+        let mut want = app.clone();
+        want.retain(|d, _| d != "deployer" && d != "developer");
+        assert_eq!(
+            mgmt.get("mgmt.workloads.aws_eks_cluster.monitoring"),
+            Some(&want),
+            "{name}: {mgmt:?}"
+        );
+    }
+    // ROSA clusters get no EKS access entries.
+    let rosa = plan_example("eks-openshift");
+    assert!(cluster_access(&rosa, "prod").is_empty());
+}
+
+#[test]
+fn on_a_shared_cluster_other_environments_reach_only_their_namespace() {
+    let yaml = std::fs::read_to_string(format!(
+        "{}/../../examples/three-vpc-eks/strata.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("runtime: eks\n", "runtime: eks\nisolation: soft\n");
+    let plan = common::plan_text("soft.yaml", yaml.as_bytes());
+    let owner = cluster_access(&plan, "dev");
+    assert_eq!(
+        owner["dev.workloads.aws_eks_cluster.main"]["admin"],
+        ("AmazonEKSClusterAdminPolicy".into(), "cluster".into())
+    );
+    let guest = cluster_access(&plan, "prod");
+    let on_dev = &guest["dev.workloads.aws_eks_cluster.main"];
+    assert_eq!(on_dev.len(), 5, "{on_dev:?}");
+    for (duty, (policy, scope)) in on_dev {
+        assert_eq!(scope, "orders-prod", "{duty}");
+        assert_ne!(policy, "AmazonEKSClusterAdminPolicy", "{duty}");
+    }
+    assert_eq!(on_dev["admin"].0, "AmazonEKSAdminPolicy");
+}
