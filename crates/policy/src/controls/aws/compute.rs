@@ -455,6 +455,31 @@ pub(crate) static EKS_SUPPORTED_VERSION: Control = Control {
     }),
 };
 
+pub(crate) static EKS_ACCESS_ENTRIES: Control = Control {
+    id: "STRATA-AWS-134",
+    title: "EKS clusters with API authentication grant access through access entries",
+    severity: Medium,
+    kinds: &[AwsEksCluster],
+    rationale: "With authentication_mode API (or API_AND_CONFIG_MAP) access entries say who may reach the cluster; one that no entry names is reachable only by whoever created it, so operators end up sharing that identity and no grant is reviewed.",
+    remediation: "Add an aws_eks_access_entry per role that operates the cluster (cluster_name = this cluster) and an aws_eks_access_policy_association giving it the least AWS-managed access policy its duty needs.",
+    check: Check::Custom(
+        |cx, r| match lookup::get(r, "access_config.authentication_mode") {
+            Got::Value(v) => match lookup::as_text(v) {
+                Some(mode) if mode.starts_with("API") => Outcome::pass_if(
+                    !cx.linked(r, AwsEksAccessEntry, "cluster_name").is_empty(),
+                    "access_config.authentication_mode",
+                    format!("authentication_mode is {mode} but no access entry names the cluster"),
+                ),
+                Some(_) => Outcome::Pass,
+                None => Outcome::Unknown("`authentication_mode` is not text".into()),
+            },
+            Got::Unknown(e) => Outcome::Unknown(format!("`authentication_mode` is `{e}`")),
+            // The provider's default is CONFIG_MAP: the aws-auth ConfigMap.
+            Got::Missing => Outcome::Pass,
+        },
+    ),
+};
+
 pub(crate) static LAMBDA_NO_SECRET_ENV: Control = Control {
     id: "STRATA-AWS-067",
     title: "Lambda functions keep secrets out of environment variables",

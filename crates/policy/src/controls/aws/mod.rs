@@ -82,6 +82,7 @@ pub(crate) static ALL: &[&Control] = &[
     &compute::EKS_CONTROL_PLANE_LOGS,
     &compute::EKS_NODE_REMOTE_ACCESS,
     &compute::EKS_SUPPORTED_VERSION,
+    &compute::EKS_ACCESS_ENTRIES,
     &compute::LAMBDA_NO_SECRET_ENV,
     &compute::LAMBDA_TRACING,
     &data::RDS_CLUSTER_ENCRYPTED,
