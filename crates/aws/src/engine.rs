@@ -154,7 +154,18 @@ where
 }
 
 fn skip_reason(kind: Kind) -> String {
-    if kind.as_str().starts_with("aws_") {
+    if matches!(
+        kind,
+        Kind::AwsEksAccessEntry | Kind::AwsEksAccessPolicyAssociation
+    ) {
+        // Not shipped untested: the emulator the live tests run against
+        // (moto 5.2.5) has no EKS access-entry API.
+        format!(
+            "{kind} is not provisioned by the live engine yet: moto, which its tests run against, \
+             implements none of CreateAccessEntry, DescribeAccessEntry, AssociateAccessPolicy, \
+             ListAssociatedAccessPolicies, DeleteAccessEntry"
+        )
+    } else if kind.as_str().starts_with("aws_") {
         format!("{kind} is not provisioned by the live engine yet")
     } else {
         format!("{kind} is delivered as rendered files, not through the AWS API")
@@ -1570,6 +1581,22 @@ mod tests {
     use strata_model::{Address, Graph, Layer, Provenance, Resource, Value};
 
     use super::*;
+
+    #[test]
+    fn eks_access_entries_are_skipped_naming_what_the_emulator_lacks() {
+        for kind in [Kind::AwsEksAccessEntry, Kind::AwsEksAccessPolicyAssociation] {
+            assert!(!kinds::supported(kind), "{kind}");
+            let why = skip_reason(kind);
+            for call in [
+                "CreateAccessEntry",
+                "AssociateAccessPolicy",
+                "DeleteAccessEntry",
+            ] {
+                assert!(why.contains(call), "{why}");
+            }
+        }
+        assert!(!skip_reason(Kind::AwsEksAddon).contains("moto"));
+    }
 
     fn owned(address: &str, id: &str) -> Owned {
         Owned {
