@@ -970,7 +970,9 @@ impl Absence {
         match self {
             Absence::NotProvisioned => "its kind is not provisioned by the live engine yet",
             Absence::NotCreated => "never created: `strata apply` has not made it",
-            Absence::Deleted => "deleted out of band: `strata drift` reports it, `drift --fix` makes it again",
+            Absence::Deleted => {
+                "deleted out of band: `strata drift` reports it, `drift --fix` makes it again"
+            }
         }
     }
 }
