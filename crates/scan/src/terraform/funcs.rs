@@ -120,7 +120,8 @@ pub(super) fn base_context() -> Context<'static> {
     ctx
 }
 
-fn text(v: &hcl::Value) -> String {
+/// A value as text: a string as it is, anything else as HCL writes it.
+pub(super) fn text(v: &hcl::Value) -> String {
     match v {
         hcl::Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -541,7 +541,7 @@ fn declare_resources(
                 instances
                     .iter()
                     .map(|(k, a)| {
-                        let k = k.as_ref().map(text_of).unwrap_or_default();
+                        let k = k.as_ref().map(funcs::text).unwrap_or_default();
                         let o = object(a, &format!("{label}[{k:?}]"));
                         (k, o)
                     })
@@ -552,13 +552,6 @@ fn declare_resources(
     }
     for (ty, names) in types {
         ctx.declare_var(ty.to_owned(), hcl::Value::Object(names));
-    }
-}
-
-fn text_of(v: &hcl::Value) -> String {
-    match v {
-        hcl::Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -944,17 +937,7 @@ impl Eval<'_> {
             EExpr::Object(o) => {
                 let mut m = BTreeMap::new();
                 for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(i) => i.as_str().to_owned(),
-                        ObjectKey::Expression(x) => {
-                            match hcl::Expression::from(x.clone()).evaluate(&self.ctx.borrow()) {
-                                Ok(hcl::Value::String(s)) => s,
-                                Ok(other) => other.to_string(),
-                                Err(_) => x.to_string().trim().to_owned(),
-                            }
-                        }
-                    };
-                    m.insert(key, self.value(v.expr()));
+                    m.insert(self.object_key(k), self.value(v.expr()));
                 }
                 return Value::Map(m);
             }
@@ -978,6 +961,22 @@ impl Eval<'_> {
         }
     }
 
+    /// An object key: an identifier, a literal string, or an expression
+    /// evaluated (its text when it cannot be).
+    fn object_key(&self, k: &ObjectKey) -> String {
+        match k {
+            ObjectKey::Ident(i) => i.as_str().to_owned(),
+            ObjectKey::Expression(EExpr::String(s)) => s.value().clone(),
+            ObjectKey::Expression(x) => {
+                match hcl::Expression::from(x.clone()).evaluate(&self.ctx.borrow()) {
+                    Ok(hcl::Value::String(s)) => s,
+                    Ok(other) => other.to_string(),
+                    Err(_) => x.to_string().trim().to_owned(),
+                }
+            }
+        }
+    }
+
     /// `e` as an hcl value for a module input or output: references,
     /// outputs of other modules and what is not static become links (see
     /// `links`). Object and array literals are walked here: hcl-rs builds
@@ -994,18 +993,7 @@ impl Eval<'_> {
             EExpr::Object(o) => {
                 let mut m = hcl::Map::with_capacity(o.len());
                 for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(i) => i.as_str().to_owned(),
-                        ObjectKey::Expression(EExpr::String(s)) => s.value().clone(),
-                        ObjectKey::Expression(x) => {
-                            match hcl::Expression::from(x.clone()).evaluate(&self.ctx.borrow()) {
-                                Ok(hcl::Value::String(s)) => s,
-                                Ok(other) => other.to_string(),
-                                Err(_) => x.to_string().trim().to_owned(),
-                            }
-                        }
-                    };
-                    m.insert(key, self.hcl_value(v.expr()));
+                    m.insert(self.object_key(k), self.hcl_value(v.expr()));
                 }
                 return hcl::Value::Object(m);
             }
