@@ -524,7 +524,7 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
                     "compared": report.compared,
                     "drifted": items,
                 });
-                if !(fix && !report.drifted.is_empty()) {
+                if !fix || report.drifted.is_empty() {
                     crate::live_json::print(&doc)?;
                 }
                 json_doc = Some(doc);
