@@ -318,7 +318,23 @@ fn load(spec: &Path) -> Result<Loaded> {
             format!("cannot read {}", path.display())
         }
     })?;
-    Ok(strata_spec::load(&path.display().to_string(), &bytes))
+    let mut loaded = strata_spec::load(&path.display().to_string(), &bytes);
+    // The repository is the spec's directory: its build files decide the
+    // test command a spec leaves out.
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    strata_spec::detect::apply(&mut loaded, &|name| repository_file(&root, name));
+    Ok(loaded)
+}
+
+/// A build file at the repository's root, when it is a readable text file
+/// of reasonable size.
+fn repository_file(root: &Path, name: &str) -> Option<String> {
+    let path = root.join(name);
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
 }
 
 fn report(loaded: &Loaded, format: DiagFormat) -> Result<()> {

@@ -27,6 +27,7 @@ const KEY: &[(Kind, &str)] = &[
     (Kind::Deployment, "name"),
     (Kind::Rollout, "name"),
     (Kind::AwsCodepipeline, "name"),
+    (Kind::UnitTests, "command"),
     (Kind::AwsCodedeployDeploymentGroup, "deployment_config_name"),
     (Kind::AwsCloudtrail, "name"),
     (Kind::AwsGuarddutyDetector, ""),
@@ -35,6 +36,11 @@ const KEY: &[(Kind, &str)] = &[
 fn detail(r: &Resource, attr: &str) -> String {
     if attr.is_empty() {
         return String::new();
+    }
+    if r.kind == Kind::UnitTests {
+        // The test command, the image it runs in and where it came from.
+        let s = |k| r.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+        return format!("{}  (in {}; {})", s("command"), s("image"), s("source"));
     }
     match r.get(attr) {
         Some(v) => match v.as_str() {

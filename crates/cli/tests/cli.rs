@@ -194,6 +194,56 @@ fn init_writes_a_valid_spec_and_refuses_to_overwrite() {
     assert!(text(&again.stderr).contains("--force"));
 }
 
+/// A spec without `delivery.test_command` gets the one the repository's
+/// build files imply: the plan says which and from where, and the rendered
+/// pipeline runs it in the tool's image. With no build file the plan warns
+/// and the pipeline has no unit-test job rather than a made-up one.
+#[test]
+fn the_test_command_is_detected_from_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = "app: shop\nregion: eu-west-1\nruntime: ecs-fargate\nenvironments:\n  dev: {}\nservices:\n  web: {build: ./web, port: 8080}\ndelivery:\n  ci: gitlab-ci\n  repository: acme/shop\n";
+    std::fs::write(dir.path().join("strata.yaml"), spec).unwrap();
+
+    let none = strata(&["plan"], dir.path());
+    assert_eq!(none.status.code(), Some(0), "{}", text(&none.stderr));
+    let err = text(&none.stderr);
+    assert!(
+        err.contains("spec::no-tests") && err.contains("delivery.test_command"),
+        "{err}"
+    );
+    let out = dir.path().join("out");
+    let r = strata(&["render", "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let ci = std::fs::read_to_string(out.join(".gitlab-ci.yml")).unwrap();
+    assert!(
+        !ci.contains("unit-tests:") && !ci.contains("scripts/test.sh"),
+        "{ci}"
+    );
+
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"name": "shop", "scripts": {"test": "vitest run"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("package-lock.json"), "{}").unwrap();
+    let plan = strata(&["plan"], dir.path());
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+    let said = text(&plan.stdout);
+    assert!(
+        said.contains("npm ci && npm test  (in node:22-bookworm; detected from package.json)"),
+        "{said}"
+    );
+    assert!(!text(&plan.stderr).contains("spec::no-tests"));
+    let out = dir.path().join("out2");
+    let r = strata(&["render", "-o", out.to_str().unwrap()], dir.path());
+    assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
+    let ci = std::fs::read_to_string(out.join(".gitlab-ci.yml")).unwrap();
+    assert!(
+        ci.contains("unit-tests:\n  stage: test\n  image: node:22-bookworm\n  script:\n  - npm ci && npm test\n"),
+        "{ci}"
+    );
+}
+
 #[test]
 fn init_from_compose_maps_services_and_databases() {
     let dir = tempfile::tempdir().unwrap();

@@ -295,6 +295,10 @@ kinds! {
         GithubWorkflow = "github_workflow",
         /// A GitLab CI pipeline file.
         GitlabCi = "gitlab_ci",
+        /// The pipeline's unit-test job as the plan decides it: `command`,
+        /// `image` and `source` (the spec, or the build file the command was
+        /// detected from). Rendered into every CI file; nothing provisions it.
+        UnitTests = "unit_tests",
     }
 }
 

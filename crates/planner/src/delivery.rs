@@ -92,6 +92,43 @@ pub fn registries(cx: &mut Cx, region: &Region, keys: &Keys) -> Registries {
     Registries { repos }
 }
 
+/// The pipeline's unit-test job, when the spec names a test command or the
+/// front-end detected one from the repository's build files: the command,
+/// the image it runs in, and where the command came from.
+fn unit_tests(cx: &mut Cx, m: &strata_model::Module) {
+    let d = &cx.spec.delivery;
+    let Some(command) = d.test_command.clone() else {
+        return;
+    };
+    let image = test_image(d).unwrap_or_default();
+    let source = match &d.tests_detected_from {
+        Some(file) => format!("detected from {file}"),
+        None => "delivery.test_command".into(),
+    };
+    let src = if d.tests_detected_from.is_some() {
+        ["delivery"].as_slice()
+    } else {
+        ["delivery", "test_command"].as_slice()
+    };
+    cx.put(
+        cx.res(m, Kind::UnitTests, "app", Layer::Delivery, src)
+            .with("command", command)
+            .with("image", image)
+            .with("source", source),
+    );
+}
+
+/// The image the unit tests run in: the spec's, or the official image of
+/// the tool the test command runs.
+fn test_image(d: &strata_spec::Delivery) -> Option<String> {
+    let command = d.test_command.as_deref()?;
+    Some(
+        d.test_image
+            .clone()
+            .unwrap_or_else(|| strata_spec::detect::image_for(command).to_owned()),
+    )
+}
+
 pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registries: &Registries) {
     let m = cx.module(ModuleKind::Delivery, region);
     let src = ["delivery"];
@@ -298,6 +335,7 @@ pub fn plan(cx: &mut Cx, region: &Region, keys: &Keys, wl: &Workloads, registrie
     if !region.primary {
         return;
     }
+    unit_tests(cx, &m);
     match d.ci {
         Ci::GithubActions | Ci::GitlabCi => {
             let github = d.ci == Ci::GithubActions;
@@ -795,11 +833,16 @@ fn codepipeline(
         &src,
     );
     let mut projects = Vec::new();
-    for (stage, spec_file, privileged) in [
-        ("build", "buildspec.yml", true),
-        ("test", "buildspec-test.yml", false),
-        ("scan", "buildspec-scan.yml", false),
-    ] {
+    // The unit tests run in their own image (the build tool's), the build
+    // and the scan in CodeBuild's standard image (Docker, Python, curl).
+    let test_image = test_image(&cx.spec.delivery);
+    let standard = "aws/codebuild/amazonlinux-x86_64-standard:5.0".to_owned();
+    let mut kinds = vec![("build", "buildspec.yml", true, standard.clone())];
+    if let Some(image) = &test_image {
+        kinds.push(("test", "buildspec-test.yml", false, image.clone()));
+    }
+    kinds.push(("scan", "buildspec-scan.yml", false, standard));
+    for (stage, spec_file, privileged, image) in kinds {
         projects.push(
             cx.put(
                 cx.res(m, Kind::AwsCodebuildProject, stage, Layer::Delivery, &src)
@@ -825,10 +868,7 @@ fn codepipeline(
                         "environment",
                         map([
                             ("compute_type", "BUILD_GENERAL1_MEDIUM".into()),
-                            (
-                                "image",
-                                "aws/codebuild/amazonlinux-x86_64-standard:5.0".into(),
-                            ),
+                            ("image", image.into()),
                             ("type", "LINUX_CONTAINER".into()),
                             ("privileged_mode", privileged.into()),
                             ("image_pull_credentials_type", "CODEBUILD".into()),
@@ -974,10 +1014,10 @@ fn codepipeline(
             ("name", "Verify".into()),
             (
                 "action",
-                list([
-                    action("Test", &projects[1], "source", None),
-                    action("Scan", &projects[2], "source", None),
-                ]),
+                list(projects[1..].iter().map(|p| match p.name.as_str() {
+                    "test" => action("Test", p, "source", None),
+                    _ => action("Scan", p, "source", None),
+                })),
             ),
         ]),
     ];

@@ -37,6 +37,8 @@ const TRIVY: (&str, &str, &str) = (
     "ed142fd0673e97e23eac54620cfb913e5ce36c25",
     "v0.36.0",
 );
+/// Docker's CLI image (Alpine), for GitLab jobs that build or reach AWS.
+const DOCKER_CLI_IMAGE: &str = "docker:27.5-cli";
 const SEMGREP_IMAGE: &str = "semgrep/semgrep:1.95.0";
 /// SonarSource's scanner image (its release tag: image version_scanner version).
 const SONAR_IMAGE: &str = "sonarsource/sonar-scanner-cli:10.0.2.1398_5.0.1";
@@ -181,6 +183,14 @@ fn images(plan: &Plan, env: &Ident) -> Vec<Image> {
         .collect()
 }
 
+/// The unit-test job the plan decided: (command, image).
+pub(crate) fn unit_tests(plan: &Plan, env: &Ident) -> Option<(String, String)> {
+    plan.graph
+        .in_env(env)
+        .find(|r| r.kind == Kind::UnitTests)
+        .map(|r| (s(r, "command").to_owned(), s(r, "image").to_owned()))
+}
+
 fn role_arn(stage: &Stage, github: bool) -> String {
     let account = if github {
         "${{ secrets.AWS_ACCOUNT_ID }}"
@@ -245,13 +255,18 @@ fn github(plan: &Plan, stages: &[Stage], images: &[Image], sonar: bool) -> J {
     let aws = |stage: &Stage| json!({"name": "AWS credentials (OIDC)", "uses": uses(AWS_CREDENTIALS), "with": {"role-to-assume": role_arn(stage, true), "aws-region": stage.region}});
     let ecr = json!({"name": "Log in to ECR", "id": "ecr", "uses": uses(ECR_LOGIN)});
     let mut jobs = serde_json::Map::new();
-    jobs.insert(
-        "test".into(),
-        json!({
-            "name": "Unit tests", "runs-on": "ubuntu-latest", "timeout-minutes": 30,
-            "steps": [checkout, {"name": "Run the tests", "run": "./scripts/test.sh"}]
-        }),
-    );
+    let mut gates = vec!["sast", "dependencies", "iac"];
+    if let Some((command, image)) = stages.first().and_then(|f| unit_tests(plan, &f.env)) {
+        jobs.insert(
+            "test".into(),
+            json!({
+                "name": "Unit tests", "runs-on": "ubuntu-latest", "timeout-minutes": 30,
+                "container": {"image": image},
+                "steps": [checkout, {"name": "Run the tests", "run": command}]
+            }),
+        );
+        gates.insert(0, "test");
+    }
     let sast_steps = vec![
         checkout.clone(),
         json!({"name": "Semgrep", "run": "semgrep scan --config auto --error --metrics off"}),
@@ -263,7 +278,6 @@ fn github(plan: &Plan, stages: &[Stage], images: &[Image], sonar: bool) -> J {
             "container": {"image": SEMGREP_IMAGE}, "steps": sast_steps
         }),
     );
-    let mut gates = vec!["test", "sast", "dependencies", "iac"];
     if sonar {
         // The scanner runs in SonarSource's own image, which has it.
         jobs.insert(
@@ -378,18 +392,23 @@ fn gitlab(plan: &Plan, stages: &[Stage], images: &[Image]) -> J {
     stage_names.extend(stages.iter().map(|s| format!("deploy-{}", s.env)));
     doc.insert("stages".into(), json!(stage_names));
     doc.insert("default".into(), json!({"interruptible": true}));
+    // Jobs that reach AWS run in Docker's CLI image (Alpine), with the AWS
+    // CLI, jq, yq and git from the Alpine release the image pins.
     doc.insert(".aws-oidc".into(), json!({
-        "image": "public.ecr.aws/aws-cli/aws-cli:2.22.13",
+        "image": DOCKER_CLI_IMAGE,
         "id_tokens": {"AWS_ID_TOKEN": {"aud": "https://gitlab.com"}},
         "before_script": [
+            "apk add --no-cache aws-cli jq yq-go git > /dev/null",
             "creds=$(aws sts assume-role-with-web-identity --role-arn \"$ROLE_ARN\" --role-session-name \"gitlab-$CI_PIPELINE_ID\" --web-identity-token \"$AWS_ID_TOKEN\" --duration-seconds 3600 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)",
             "export AWS_ACCESS_KEY_ID=$(echo \"$creds\" | cut -f1) AWS_SECRET_ACCESS_KEY=$(echo \"$creds\" | cut -f2) AWS_SESSION_TOKEN=$(echo \"$creds\" | cut -f3)"
         ]
     }));
-    doc.insert(
-        "unit-tests".into(),
-        json!({"stage": "test", "image": "debian:bookworm-slim", "script": ["./scripts/test.sh"]}),
-    );
+    if let Some((command, image)) = stages.first().and_then(|f| unit_tests(plan, &f.env)) {
+        doc.insert(
+            "unit-tests".into(),
+            json!({"stage": "test", "image": image, "script": [command]}),
+        );
+    }
     doc.insert("sast".into(), json!({"stage": "scan", "image": SEMGREP_IMAGE, "script": ["semgrep scan --config auto --error --metrics off"]}));
     doc.insert("dependencies".into(), json!({"stage": "scan", "image": {"name": format!("aquasec/trivy:{TRIVY_VERSION}"), "entrypoint": [""]}, "script": ["trivy fs --exit-code 1 --severity HIGH,CRITICAL --ignore-unfixed ."]}));
     doc.insert("iac".into(), json!({"stage": "scan", "image": "debian:bookworm-slim", "script": [
@@ -399,11 +418,13 @@ fn gitlab(plan: &Plan, stages: &[Stage], images: &[Image]) -> J {
     ]}));
     let only_main = json!([{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]);
     if let Some(first) = stages.first() {
+        // The Docker daemon is the job's dind service, reached over the
+        // job's private network without TLS (no certificate volume needed).
         for im in images {
             doc.insert(format!("build-{}", im.service), json!({
                 "stage": "build", "extends": ".aws-oidc", "rules": only_main,
-                "services": ["docker:27-dind"],
-                "variables": {"ROLE_ARN": role_arn(first, false), "AWS_REGION": first.region, "DOCKER_HOST": "tcp://docker:2375"},
+                "services": ["docker:27.5-dind"],
+                "variables": {"ROLE_ARN": role_arn(first, false), "AWS_REGION": first.region, "DOCKER_HOST": "tcp://docker:2375", "DOCKER_TLS_CERTDIR": ""},
                 "script": [
                     "registry=\"$AWS_ACCOUNT_ID.dkr.ecr.$AWS_REGION.amazonaws.com\"",
                     "aws ecr get-login-password | docker login --username AWS --password-stdin \"$registry\"",

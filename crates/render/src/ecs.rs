@@ -193,12 +193,20 @@ impl Renderer for Ecs {
             "buildspec.yml".into(),
             yaml("ecs", "buildspec.yml", &buildspec)?,
         );
-        let test =
-            json!({"version": 0.2, "phases": {"build": {"commands": ["./scripts/test.sh"]}}});
-        out.insert(
-            "buildspec-test.yml".into(),
-            yaml("ecs", "buildspec-test.yml", &test)?,
-        );
+        // The test project runs in the test image the plan chose.
+        if let Some(command) = plan
+            .graph
+            .iter()
+            .find(|r| r.kind == Kind::UnitTests)
+            .and_then(|r| r.get("command"))
+            .and_then(Value::as_str)
+        {
+            let test = json!({"version": 0.2, "phases": {"build": {"commands": [command]}}});
+            out.insert(
+                "buildspec-test.yml".into(),
+                yaml("ecs", "buildspec-test.yml", &test)?,
+            );
+        }
         let scan = json!({"version": 0.2, "phases": {
             "install": {"commands": [
                 format!("pip install --quiet semgrep=={}", tools::SEMGREP_VERSION),

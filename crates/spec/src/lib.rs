@@ -8,6 +8,7 @@
 //! [`yaml::MAX_DEPTH`] and [`yaml::MAX_NODES`].
 
 pub mod compose;
+pub mod detect;
 pub mod diag;
 pub mod init;
 pub mod regions;

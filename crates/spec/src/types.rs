@@ -776,6 +776,21 @@ pub struct Delivery {
     pub code_analysis: CodeAnalysis,
     /// Security scans in the pipeline.
     pub scans: Scans,
+    /// The command the pipeline runs the unit tests with, from the
+    /// repository root, e.g. `npm test`. Default: detected from the
+    /// repository's build files (`strata plan` says which); with none found,
+    /// the pipeline runs no unit tests and the plan warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_command: Option<String>,
+    /// The container image the unit tests run in, e.g. `node:22-bookworm`.
+    /// Default: the detected build tool's official image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_image: Option<String>,
+    /// Which build file the test command was detected from, when the spec
+    /// does not give it; set by the front-end that read the repository.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub tests_detected_from: Option<String>,
 }
 
 impl Default for Delivery {
@@ -789,6 +804,9 @@ impl Default for Delivery {
             approvals: None,
             code_analysis: CodeAnalysis::Semgrep,
             scans: Scans::default(),
+            test_command: None,
+            test_image: None,
+            tests_detected_from: None,
         }
     }
 }
