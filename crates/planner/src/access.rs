@@ -18,9 +18,23 @@
 //! and Argo CD, which an Edit grant would let them bypass. The management
 //! cluster has no application namespace, so deployers and developers get no
 //! entry there. The CI role gets none either: the rendered pipelines push
-//! images and commit, and Argo CD, inside the cluster, applies. ROSA
-//! clusters do not authenticate IAM roles and are left to their identity
-//! provider.
+//! images and commit, and Argo CD, inside the cluster, applies.
+//!
+//! ROSA clusters do not authenticate IAM roles: people sign in through the
+//! cluster's identity provider, which puts them in groups. Each duty is the
+//! group `<app>-<env>-<duty>`, bound with OpenShift's built-in cluster roles
+//! (RBAC objects under `kubernetes/<env>/`, synced like the rest):
+//!
+//! | duty                 | own cluster                         | a shared cluster            |
+//! |----------------------|-------------------------------------|-----------------------------|
+//! | admin, break-glass   | `admin`, the app's namespace        | `admin`, the app's namespace |
+//! | deployer             | `edit`, the app's namespace         | the same                    |
+//! | developer            | `view`, the app's namespace         | the same                    |
+//! | auditor              | `cluster-reader`, cluster-wide      | `view`, the app's namespace |
+//!
+//! Nobody is bound to `cluster-admin` (STRATA-K8S-039): administering a ROSA
+//! cluster itself is Red Hat's managed `dedicated-admins` / break-glass
+//! credential flow, outside the application's objects.
 
 use strata_model::{Address, Kind, Layer, Module, ModuleKind, Value};
 use strata_spec::DutyRole;
@@ -60,13 +74,74 @@ fn grant(duty: DutyRole, owner: bool, has_namespace: bool) -> Grant {
     }
 }
 
-/// Plans the access entries and access policy associations of the duty
-/// roles on `cluster` (when it is an EKS cluster), whose application
-/// namespace is `namespace`.
+/// Plans who reaches `cluster`, whose application namespace is
+/// `namespace`: access entries and access policy associations of the duty
+/// roles on an EKS cluster, group bindings on a ROSA cluster.
 pub fn plan(cx: &mut Cx, region: &Region, cluster: Option<&Address>, namespace: Option<&str>) {
-    let Some(cluster) = cluster.filter(|c| c.kind == Kind::AwsEksCluster) else {
+    match cluster {
+        Some(c) if c.kind == Kind::AwsEksCluster => eks(cx, region, c, namespace),
+        Some(c) if c.kind == Kind::RhcsClusterRosaHcp => openshift(cx, region, c, namespace),
+        _ => {}
+    }
+}
+
+/// The OpenShift cluster role a duty's group is bound to, and whether
+/// cluster-wide.
+fn openshift_grant(duty: DutyRole, owner: bool) -> (&'static str, bool) {
+    match (duty, owner) {
+        (DutyRole::Admin | DutyRole::BreakGlass, _) => ("admin", false),
+        (DutyRole::Deployer, _) => ("edit", false),
+        (DutyRole::Developer, _) | (DutyRole::Auditor, false) => ("view", false),
+        (DutyRole::Auditor, true) => ("cluster-reader", true),
+    }
+}
+
+fn openshift(cx: &mut Cx, region: &Region, cluster: &Address, namespace: Option<&str>) {
+    let Some(namespace) = namespace else {
         return;
     };
+    let m = cx.module(ModuleKind::Security, region);
+    let owner = cluster.env == cx.env_id;
+    let src = ["security", "roles"];
+    let rbac = "rbac.authorization.k8s.io";
+    for duty in cx.spec.security.roles.clone() {
+        let (role, cluster_wide) = openshift_grant(duty, owner);
+        let group = format!("{}-{}-{}", cx.spec.app, cx.env.name, duty.as_str());
+        let (kind, ns) = if cluster_wide {
+            (Kind::ClusterRoleBinding, "")
+        } else {
+            (Kind::RoleBinding, namespace)
+        };
+        let name = format!(
+            "{}_{}",
+            duty.as_str().replace('-', "_"),
+            role.replace('-', "_")
+        );
+        let binding =
+            crate::workloads::k8s(cx, &m, kind, &name, Layer::Security, &src, ns, Value::Null)
+                .with("name", group.clone())
+                .with(
+                    "subjects",
+                    list([map([
+                        ("kind", "Group".into()),
+                        ("apiGroup", rbac.into()),
+                        ("name", group.into()),
+                    ])]),
+                )
+                .with(
+                    "roleRef",
+                    map([
+                        ("apiGroup", rbac.into()),
+                        ("kind", "ClusterRole".into()),
+                        ("name", role.into()),
+                    ]),
+                )
+                .after(cluster);
+        cx.put(binding);
+    }
+}
+
+fn eks(cx: &mut Cx, region: &Region, cluster: &Address, namespace: Option<&str>) {
     let m = cx.module(ModuleKind::Security, region);
     // The duty roles are global and planned in the primary region's module.
     let roles = Module {

@@ -1285,7 +1285,7 @@ pub fn eks_cluster(
     (cluster, oidc)
 }
 
-fn k8s(
+pub(crate) fn k8s(
     cx: &Cx,
     m: &Module,
     kind: Kind,

@@ -619,3 +619,48 @@ fn on_a_shared_cluster_other_environments_reach_only_their_namespace() {
     }
     assert_eq!(on_dev["admin"].0, "AmazonEKSAdminPolicy");
 }
+
+/// ROSA clusters authenticate people through their identity provider: each
+/// duty is a group bound with OpenShift's built-in cluster roles, least
+/// privilege, nobody to `cluster-admin`, every binding after the cluster.
+#[test]
+fn every_rosa_cluster_binds_each_duty_group_with_least_privilege() {
+    let plan = plan_example("eks-openshift");
+    for env in ["preprod", "prod"] {
+        let mut got = BTreeMap::new();
+        for kind in [Kind::RoleBinding, Kind::ClusterRoleBinding] {
+            for b in of(&plan, env, kind) {
+                let subject = &b.get("subjects").unwrap().as_list().unwrap()[0];
+                let field =
+                    |v: &Value, k: &str| v.as_map().unwrap()[k].as_str().unwrap().to_owned();
+                assert_eq!(field(subject, "kind"), "Group");
+                let group = field(subject, "name");
+                assert_eq!(s(b, "name"), group);
+                let role = field(b.get("roleRef").unwrap(), "name");
+                let scope = match kind {
+                    Kind::RoleBinding => s(b, "namespace").to_owned(),
+                    _ => "cluster".to_owned(),
+                };
+                assert!(
+                    b.depends_on()
+                        .iter()
+                        .any(|d| d.kind == Kind::RhcsClusterRosaHcp),
+                    "{} is not after the cluster",
+                    b.address
+                );
+                got.insert(group, (role, scope));
+            }
+        }
+        let want: BTreeMap<String, (String, String)> = [
+            ("admin", "admin", "portal"),
+            ("break-glass", "admin", "portal"),
+            ("deployer", "edit", "portal"),
+            ("developer", "view", "portal"),
+            ("auditor", "cluster-reader", "cluster"),
+        ]
+        .into_iter()
+        .map(|(d, r, sc)| (format!("portal-{env}-{d}"), (r.to_owned(), sc.to_owned())))
+        .collect();
+        assert_eq!(got, want, "{env}");
+    }
+}

@@ -196,6 +196,14 @@ pub fn manifest(rv: &Resolver, r: &Resource) -> J {
             }
         }
         Kind::Namespace => {}
+        // RBAC objects carry their fields at the top, not under `spec`.
+        Kind::Role | Kind::ClusterRole | Kind::RoleBinding | Kind::ClusterRoleBinding => {
+            for key in ["rules", "subjects", "roleRef"] {
+                if let Some(v) = get(key) {
+                    m.insert(key.into(), v);
+                }
+            }
+        }
         _ => {
             if let Some(spec) = get("spec").filter(|s| !s.is_null()) {
                 m.insert("spec".into(), spec);
