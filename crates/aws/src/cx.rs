@@ -33,6 +33,30 @@ pub struct Settings {
     /// Attempts per call, retries with jittered exponential backoff on
     /// throttling, 5xx and transient network errors included (default 8).
     pub max_attempts: Option<u32>,
+    /// Keys to sign with instead of the chain's: a server holds each
+    /// account's credentials itself rather than in its process environment.
+    pub credentials: Option<StaticKeys>,
+}
+
+/// An access key pair (and session token), never printed: `Debug` shows the
+/// key id only.
+#[derive(Clone)]
+pub struct StaticKeys {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// The session token of temporary credentials.
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Every SDK client the engine uses. **Invariant:** no other crate makes an
@@ -93,6 +117,15 @@ impl Clients {
         }
         if let Some(r) = region.or(settings.region.as_deref()) {
             loader = loader.region(aws_config::Region::new(r.to_owned()));
+        }
+        if let Some(k) = &settings.credentials {
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                &k.access_key_id,
+                &k.secret_access_key,
+                k.session_token.clone(),
+                None,
+                "strata-settings",
+            ));
         }
         let conf = loader.load().await;
         let region = conf.region().map(|r| r.to_string()).unwrap_or_default();

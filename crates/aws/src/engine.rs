@@ -29,6 +29,7 @@ use crate::cx::Cx;
 use crate::error::{Error, Result};
 use crate::journal::Owned;
 use crate::kinds::{self, Diff, Observed};
+use crate::preview::Change;
 use crate::value::{Desired, Outputs};
 
 /// What happened to one resource.
@@ -245,18 +246,28 @@ async fn reconcile(cx: &Cx, d: &Desired) -> Result<Reconciled> {
             needs: d.needs.clone(),
         },
     )?;
+    // The decision the preview shows (`preview::decide`).
     let diffs = kinds::diff(d, &o);
-    let forced = kinds::forcing_replacement(d.address.kind, &diffs);
-    if !forced.is_empty() {
-        return replace(cx, d, &o, forced).await;
-    }
-    if !diffs.is_empty() {
-        kinds::update(&op, &o, d, &diffs).await?;
-        if action == Action::Unchanged {
-            action = Action::Updated(diffs.into_iter().map(|x| x.attribute).collect());
+    match crate::preview::decide(d.address.kind, &diffs) {
+        Change::Replace {
+            attributes,
+            refused: true,
+        } => Err(Error::Invalid(format!(
+            "{}: {} cannot change in place, and replacing it would delete what it holds; \
+             Strata does not do that on its own (change the spec back, or destroy and apply)",
+            d.address,
+            attributes.join(", ")
+        ))),
+        Change::Replace { attributes, .. } => replace(cx, d, &o, attributes).await,
+        Change::Update(attributes) => {
+            kinds::update(&op, &o, d, &diffs).await?;
+            if action == Action::Unchanged {
+                action = Action::Updated(attributes);
+            }
+            Ok((action, outputs))
         }
+        _ => Ok((action, outputs)),
     }
-    Ok((action, outputs))
 }
 
 /// Whether an error is AWS not seeing a just-made IAM role or policy yet:
@@ -307,18 +318,11 @@ async fn create_when_ready(op: &crate::cx::Op<'_>, d: &Desired) -> Result<Observ
 /// Replaces a resource whose `forced` attributes cannot change in place:
 /// deletes it, forgets it, creates it anew. A kill in between converges: the
 /// next run reads the old id as gone and finds the new one by its tag or
-/// name, or creates it. Kinds that hold data are refused, and so is a
-/// resource something still uses (AWS says so on the delete).
+/// name, or creates it. Kinds that hold data never get here
+/// (`preview::decide` refuses them); a resource something still uses is
+/// refused by AWS on the delete.
 async fn replace(cx: &Cx, d: &Desired, o: &Observed, forced: Vec<String>) -> Result<Reconciled> {
     let kind = d.address.kind;
-    if kinds::holds_data(kind) {
-        return Err(Error::Invalid(format!(
-            "{}: {} cannot change in place, and replacing it would delete what it holds; \
-             Strata does not do that on its own (change the spec back, or destroy and apply)",
-            d.address,
-            forced.join(", ")
-        )));
-    }
     let op = cx.op(&d.address);
     let address = d.address.to_string();
     // Deleting may need what the create recorded (a rule's group id).

@@ -2,7 +2,8 @@
 //!
 //! [`cx::Clients`] makes every SDK client; [`kinds`] has one module per
 //! resource kind (create, read, find, update, delete); [`engine`] applies,
-//! observes (drift) and destroys a planned graph, recording every mutating
+//! observes (drift) and destroys a planned graph ([`preview`] says what an
+//! apply would do, from reads only), recording every mutating
 //! call in the [`journal`] so an interrupted run converges when re-run.
 
 pub mod cx;
@@ -11,9 +12,11 @@ pub mod error;
 pub mod forget;
 pub mod journal;
 pub mod kinds;
+pub mod preview;
 pub mod value;
 
-pub use cx::{Cx, Settings};
+pub use cx::{Cx, Settings, StaticKeys};
 pub use engine::{Action, Drift, DriftReport, Event, Remaining, Report};
 pub use error::{Error, Result};
 pub use journal::Journal;
+pub use preview::{Change, Changes};

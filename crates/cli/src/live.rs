@@ -2,7 +2,7 @@
 //! engine (`strata-aws`). Terminal IO, confirmation and progress live here;
 //! the engine gets a graph and returns reports.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -118,6 +118,7 @@ async fn connect(t: &Target, args: &LiveArgs, command: &str) -> Result<Arc<Cx>> 
             .into_iter()
             .collect(),
         max_attempts: None,
+        credentials: None,
     };
     let cx = Cx::new(&settings, t.journal.clone(), t.env.as_str(), command)
         .await
@@ -242,17 +243,6 @@ fn summary(report: &engine::Report) -> String {
     )
 }
 
-fn skipped_kinds(graph: &Graph) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for r in graph
-        .iter()
-        .filter(|r| !strata_aws::kinds::supported(r.kind))
-    {
-        *m.entry(r.kind.as_str()).or_insert(0) += 1;
-    }
-    m
-}
-
 pub(crate) fn apply(
     args: &LiveArgs,
     yes: bool,
@@ -283,18 +273,16 @@ pub(crate) fn apply(
             cx.c.region,
             t.state.display()
         );
-        let skipped = skipped_kinds(&t.graph);
-        let (aws, files): (Vec<_>, Vec<_>) =
-            skipped.iter().partition(|(k, _)| k.starts_with("aws_"));
+        let skipped = strata_aws::preview::skipped(&t.graph);
         for (list, why) in [
-            (aws, "not provisioned by the live engine yet"),
+            (&skipped.not_yet, "not provisioned by the live engine yet"),
             (
-                files,
+                &skipped.as_files,
                 "delivered as files by `strata render`, not through the AWS API",
             ),
         ] {
             if !list.is_empty() {
-                let n: usize = list.iter().map(|(_, n)| **n).sum();
+                let n: usize = list.values().sum();
                 let names: Vec<String> = list.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
                 eprintln!(
                     "{why} ({n} resources, and what depends on them): {}",
@@ -311,8 +299,14 @@ pub(crate) fn apply(
         }
         if dry_run || !yes {
             // What the run would do, from reads only.
-            let seen = engine::observe(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
-            preview(&seen, &engine::stray_fates(&cx, &t.graph, prune_data)?);
+            let changes = strata_aws::preview::preview(
+                cx.clone(),
+                &t.graph,
+                args.concurrency.max(16),
+                prune_data,
+            )
+            .await?;
+            preview(&changes);
             recorded(&t, &cx).await?;
             if dry_run {
                 return Ok(());
@@ -399,51 +393,35 @@ async fn recorded(t: &Target, cx: &Cx) -> Result<bool> {
     Ok(false)
 }
 
-/// Prints what an apply would do: `+` create, `~` update (with the
-/// attributes), `-/+` replace (attributes that cannot change in place), `!`
-/// recreate (deleted out of band), `-` delete (no longer in the spec), then
-/// the counts.
-fn preview(
-    seen: &BTreeMap<strata_model::Address, engine::Seen>,
-    fates: &[(strata_aws::journal::Owned, engine::Fate)],
-) {
-    let (mut create, mut update, mut replace, mut same, mut delete) = (0, 0, 0, 0, 0);
-    for (a, s) in seen {
-        match s {
-            engine::Seen::NotCreated => {
-                create += 1;
-                eprintln!("  + {a}");
-            }
-            engine::Seen::Deleted => {
-                create += 1;
-                eprintln!("  ! {a} (deleted out of band: created again)");
-            }
-            engine::Seen::Live(d, o) => {
-                let diffs = strata_aws::kinds::diff(d, o);
-                let forced = strata_aws::kinds::forcing_replacement(d.address.kind, &diffs);
-                if diffs.is_empty() {
-                    same += 1;
-                } else if !forced.is_empty() {
-                    replace += 1;
-                    let refused = if strata_aws::kinds::holds_data(d.address.kind) {
-                        "; holds data: refused"
-                    } else {
-                        ""
-                    };
-                    eprintln!(
-                        "-/+ {a} ({} cannot change in place{refused})",
-                        forced.join(", ")
-                    );
+/// Prints what an apply would do (the engine's [`strata_aws::Changes`]):
+/// `+` create, `~` update (with the attributes), `-/+` replace (attributes
+/// that cannot change in place), `!` recreate (deleted out of band), `-`
+/// delete (no longer in the spec), `=` kept, then the counts.
+fn preview(changes: &strata_aws::Changes) {
+    use strata_aws::Change;
+    for (a, change) in &changes.resources {
+        match change {
+            Change::Create => eprintln!("  + {a}"),
+            Change::Recreate => eprintln!("  ! {a} (deleted out of band: created again)"),
+            Change::Update(attrs) => eprintln!("  ~ {a} ({})", attrs.join(", ")),
+            Change::Replace {
+                attributes,
+                refused,
+            } => {
+                let refused = if *refused {
+                    "; holds data: refused"
                 } else {
-                    update += 1;
-                    let attrs: Vec<&str> = diffs.iter().map(|x| x.attribute.as_str()).collect();
-                    eprintln!("  ~ {a} ({})", attrs.join(", "));
-                }
+                    ""
+                };
+                eprintln!(
+                    "-/+ {a} ({} cannot change in place{refused})",
+                    attributes.join(", ")
+                );
             }
-            engine::Seen::Skipped => {}
+            Change::Unchanged | Change::Skipped => {}
         }
     }
-    for (o, fate) in fates {
+    for (o, fate) in &changes.strays {
         match fate {
             engine::Fate::LeaveInPlace => eprintln!(
                 "  = {} (no longer in the spec; existed before Strata: left in place)",
@@ -454,13 +432,14 @@ fn preview(
                 o.address
             ),
             engine::Fate::Delete => {
-                delete += 1;
-                eprintln!("  - {} ({}; no longer in the spec)", o.address, o.id);
+                eprintln!("  - {} ({}; no longer in the spec)", o.address, o.id)
             }
         }
     }
+    let c = changes.counts();
     eprintln!(
-        "plan: {create} to create, {update} to update, {replace} to replace, {delete} to delete, {same} unchanged"
+        "plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged",
+        c.create, c.update, c.replace, c.delete, c.unchanged
     );
 }
 
