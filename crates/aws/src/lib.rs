@@ -12,6 +12,7 @@ pub mod error;
 pub mod forget;
 pub mod journal;
 pub mod kinds;
+mod poll;
 pub mod preview;
 pub mod value;
 

@@ -341,15 +341,6 @@ pub(crate) fn apply(
     })
 }
 
-/// The strays `apply` keeps because they hold data, by address.
-fn kept_with_data(cx: &Cx, t: &Target) -> Result<BTreeSet<String>> {
-    Ok(engine::stray_fates(cx, &t.graph, false)?
-        .into_iter()
-        .filter(|(_, fate)| *fate == engine::Fate::KeepWithData)
-        .map(|(o, _)| o.address)
-        .collect())
-}
-
 /// With `security.config_recorder: existing`, whether a recorder in the
 /// region records (printing why not when none does, and what it leaves out
 /// when no recorder that records takes every resource type); true otherwise.
@@ -458,7 +449,7 @@ pub(crate) fn drift(args: &LiveArgs, fix: bool, yes: bool, format: DriftFormat) 
     rt.block_on(async {
         let cx = connect(&t, args, "drift").await?;
         let report = engine::drift(cx.clone(), &t.graph, args.concurrency.max(16)).await?;
-        let kept = kept_with_data(&cx, &t)?;
+        let kept = engine::held(&cx, &t.graph)?;
         let mut json_doc: Option<serde_json::Value> = None;
         let origin = |address: &str| -> String {
             address
@@ -778,7 +769,7 @@ pub(crate) fn forget(
         let cx = connect(&t, args, "forget").await?;
         let mut wanted: Vec<String> = addresses.to_vec();
         if kept {
-            wanted.extend(kept_with_data(&cx, &t)?);
+            wanted.extend(engine::held(&cx, &t.graph)?);
         }
         wanted.sort();
         wanted.dedup();

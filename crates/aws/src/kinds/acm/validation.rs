@@ -29,7 +29,7 @@ fn observed(arn: &str) -> Observed {
 
 pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
     let arn = d.str("certificate_arn")?;
-    crate::engine::poll("certificate issued", || async {
+    crate::poll::poll("certificate issued", || async {
         match status(op, arn).await? {
             Some(CertificateStatus::Issued) => Ok(true),
             Some(CertificateStatus::PendingValidation) => Ok(false),

@@ -49,7 +49,7 @@ pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
     })?;
     let id = n.nat_gateway_id().unwrap_or_default().to_owned();
     // Routes through a pending gateway fail: wait until it is available.
-    crate::engine::poll("NAT gateway available", || async {
+    crate::poll::poll("NAT gateway available", || async {
         let out = op
             .read(
                 "DescribeNatGateways",
@@ -120,7 +120,7 @@ pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
     )
     .await?;
     // Its address and subnet stay in use until it is gone.
-    crate::engine::poll("NAT gateway deleted", || async {
+    crate::poll::poll("NAT gateway deleted", || async {
         let out = op
             .read_opt(
                 "DescribeNatGateways",

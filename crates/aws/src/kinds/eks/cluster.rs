@@ -127,7 +127,7 @@ pub(crate) async fn create(op: &Op<'_>, d: &Desired) -> Result<Observed> {
         what: "Cluster",
     })?;
     let name = c.name().unwrap_or_default().to_owned();
-    crate::engine::poll("EKS cluster active", || async {
+    crate::poll::poll("EKS cluster active", || async {
         let out = op
             .read(
                 "DescribeCluster",

@@ -170,7 +170,7 @@ pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
     )
     .await?;
     // A cluster cannot be deleted while its node groups are.
-    crate::engine::poll("node group deleted", || async {
+    crate::poll::poll("node group deleted", || async {
         let out = op
             .read_opt(
                 "DescribeNodegroup",

@@ -167,7 +167,7 @@ async fn status(op: &Op<'_>, name: &str) -> Result<Option<DomainStatus>> {
 }
 
 async fn settled(op: &Op<'_>, name: &str) -> Result<Observed> {
-    crate::engine::poll("the OpenSearch domain", || async {
+    crate::poll::poll("the OpenSearch domain", || async {
         Ok(status(op, name)
             .await?
             .is_some_and(|st| st.processing() != Some(true)))
@@ -308,7 +308,7 @@ pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
             .send(),
     )
     .await?;
-    crate::engine::poll("the OpenSearch domain to be deleted", || async {
+    crate::poll::poll("the OpenSearch domain to be deleted", || async {
         Ok(status(op, &owned.id).await?.is_none())
     })
     .await

@@ -124,7 +124,7 @@ pub(crate) async fn delete(op: &Op<'_>, owned: &Owned) -> Result<()> {
     )
     .await?;
     // Its cluster cannot be deleted while it is.
-    crate::engine::poll("DB instance deleted", || async {
+    crate::poll::poll("DB instance deleted", || async {
         Ok(read(op, &owned.id, &dummy(owned)).await?.is_none())
     })
     .await
