@@ -247,9 +247,9 @@ pub fn check(
             && strata_policy::control(i.finding.control).is_none_or(|c| c.severity >= severity)
     });
     let code = if !checked.inventory.problems.is_empty() {
-        2
+        crate::exit::USAGE
     } else if failing {
-        1
+        crate::exit::FINDINGS
     } else {
         0
     };
@@ -377,7 +377,7 @@ pub fn gate_plan(spec: &strata_spec::Spec, plan: &strata_model::Plan, notes: boo
             err,
             "the plan violates {blocking} high/critical control(s) of its frameworks; fix the spec or waive them under security.waivers with a reason"
         )?;
-        return Err(crate::Exit(1).into());
+        return Err(crate::Exit(crate::exit::FINDINGS).into());
     }
     Ok(())
 }

@@ -15,12 +15,8 @@ use strata_aws::{Cx, Journal, Settings};
 use strata_model::{Graph, Ident, Provenance};
 
 use crate::cli::{DriftFormat, LiveArgs};
+use crate::exit::{DRIFT, FINDINGS, PARTIAL};
 use crate::{Exit, plan, select_env, spec_path};
-
-/// Exit code: drift found.
-pub(crate) const DRIFT: u8 = 4;
-/// Exit code: some resources failed.
-pub(crate) const PARTIAL: u8 = 5;
 
 struct Target {
     app: String,
@@ -685,7 +681,7 @@ pub(crate) fn audit(args: &LiveArgs, output: DriftFormat) -> Result<()> {
         );
     }
     if blocking > 0 {
-        return Err(Exit(1).into());
+        return Err(Exit(FINDINGS).into());
     }
     Ok(())
 }

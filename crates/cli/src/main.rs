@@ -18,11 +18,22 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, DiagFormat, GraphFormat, PlanFormat};
 use strata_spec::Loaded;
 
-/// Exit codes, as documented in `strata --help`.
+/// Exit codes, as documented in `strata --help`: every code the CLI can
+/// end with is named here, and nowhere else.
 pub(crate) mod exit {
+    /// The spec has errors.
     pub const SPEC_ERRORS: u8 = 1;
+    /// Findings at or above the threshold (`check`, `audit`), or a plan that
+    /// violates a high/critical control of its frameworks.
+    pub const FINDINGS: u8 = 1;
+    /// Bad usage, a refusal, or a file that could not be read.
     pub const USAGE: u8 = 2;
+    /// A bug in Strata.
     pub const INTERNAL: u8 = 3;
+    /// `drift` found drift.
+    pub const DRIFT: u8 = 4;
+    /// Some resources failed; the rest was done.
+    pub const PARTIAL: u8 = 5;
 }
 
 /// An error that maps to an exit code of its own.
