@@ -101,14 +101,12 @@ fn unit_tests(cx: &mut Cx, m: &strata_model::Module) {
         return;
     };
     let image = test_image(d).unwrap_or_default();
-    let source = match &d.tests_detected_from {
-        Some(file) => format!("detected from {file}"),
-        None => "delivery.test_command".into(),
-    };
-    let src = if d.tests_detected_from.is_some() {
-        ["delivery"].as_slice()
-    } else {
-        ["delivery", "test_command"].as_slice()
+    let (source, src) = match &d.tests_detected_from {
+        Some(file) => (format!("detected from {file}"), ["delivery"].as_slice()),
+        None => (
+            "delivery.test_command".into(),
+            ["delivery", "test_command"].as_slice(),
+        ),
     };
     cx.put(
         cx.res(m, Kind::UnitTests, "app", Layer::Delivery, src)

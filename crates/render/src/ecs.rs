@@ -194,12 +194,10 @@ impl Renderer for Ecs {
             yaml("ecs", "buildspec.yml", &buildspec)?,
         );
         // The test project runs in the test image the plan chose.
-        if let Some(command) = plan
-            .graph
-            .iter()
-            .find(|r| r.kind == Kind::UnitTests)
-            .and_then(|r| r.get("command"))
-            .and_then(Value::as_str)
+        if let Some((command, _)) = plan
+            .environments
+            .first()
+            .and_then(|env| crate::ci::unit_tests(plan, env))
         {
             let test = json!({"version": 0.2, "phases": {"build": {"commands": [command]}}});
             out.insert(
